@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""The two commands: ``python3 dev.py run`` and ``python3 dev.py test``.
+
+Needs only Python 3.11+. Creates (or reuses) ``.venv``, installs the pinned
+dependencies when they change, then either migrates and serves vidstream on
+http://127.0.0.1:5000 with embedded defaults, or runs the whole test suite: lints,
+the tests on SQLite with embedded stores, and the tests again on MariaDB + Redis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+LOCK = ROOT / "requirements" / "lock.txt"
+STAMP = VENV / ".vidstream-installed"
+MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3306/"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def say(message: str) -> None:
+    """Progress for the person at the terminal."""
+    print(f"==> {message}", flush=True)
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None) -> int:
+    """Run a command from the project root; return its exit status."""
+    return subprocess.call([str(a) for a in args], cwd=ROOT, env=env)
+
+
+def ensure_venv() -> None:
+    """Create .venv if needed and install the pinned dependencies if they changed."""
+    if sys.version_info < (3, 11):
+        sys.exit("vidstream needs Python 3.11 or newer.")
+    if not (BIN / "python").exists():
+        say(f"creating a virtual environment in {VENV}")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    digest = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes())
+    if STAMP.exists() and STAMP.read_text() == digest.hexdigest():
+        return
+    say("installing pinned dependencies (first run only)")
+    pip = [BIN / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    if run(*pip, "-r", LOCK) or run(*pip, "--no-deps", "-e", ROOT):
+        sys.exit("installing dependencies failed; see the messages above.")
+    STAMP.write_text(digest.hexdigest())
+
+
+def serve(extra: list[str]) -> int:
+    """Migrate the embedded database and serve all three services on port 5000."""
+    ensure_venv()
+    if run(BIN / "vidstream", "db", "upgrade"):
+        return 1
+    print("\n  vidstream is running at http://127.0.0.1:5000  (Ctrl+C stops it)\n", flush=True)
+    return run(BIN / "vidstream", "serve", *extra)
+
+
+def reachable(host: str, port: int) -> bool:
+    """Whether a TCP service answers on host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def external_pass_env(base: dict[str, str]) -> dict[str, str] | None:
+    """Environment for the MariaDB + Redis pass, or None to skip it (never under CI)."""
+    db_url = os.environ.get("VIDSTREAM_TEST_DATABASE_URL", MYSQL_URL)
+    redis_url = os.environ.get("VIDSTREAM_TEST_REDIS_URL", REDIS_URL)
+    missing = [n for n, p in (("MariaDB", 3306), ("Redis", 6379)) if not reachable("127.0.0.1", p)]
+    if missing:
+        reason = f"{' and '.join(missing)} not reachable on 127.0.0.1"
+        if os.environ.get("CI") == "true":
+            sys.exit(f"CI=true and {reason}: the MariaDB + Redis pass cannot run.")
+        say(f"skipping the MariaDB + Redis pass: {reason}")
+        return None
+    return {**base, "VIDSTREAM_TEST_DATABASE_URL": db_url, "VIDSTREAM_TEST_REDIS_URL": redis_url}
+
+
+def test(extra: list[str]) -> int:
+    """Lints, then the suite on embedded stores, then on MariaDB + Redis."""
+    ensure_venv()
+    py = BIN / "python"
+    steps: list[tuple[str, list[str | Path]]] = [
+        ("ruff check", [py, "-m", "ruff", "check", "src", "tests", "bench", "dev.py"]),
+        ("ruff format --check", [py, "-m", "ruff", "format", "--check", "src", "tests", "bench"]),
+        ("mypy --strict", [py, "-m", "mypy"]),
+    ]
+    for name, cmd in steps:
+        say(name)
+        if run(*cmd):
+            return 1
+    base = {k: v for k, v in os.environ.items() if not k.startswith("VIDSTREAM_")}
+    say("tests on SQLite with embedded stores")
+    if run(py, "-m", "pytest", *extra, env=base):
+        return 1
+    external = external_pass_env(base)
+    if external is None:
+        return 0
+    say("tests on MariaDB + Redis")
+    return run(py, "-m", "pytest", *extra, env=external)
+
+
+def main() -> int:
+    """Dispatch ``run`` or ``test``."""
+    command, extra = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("run", [])
+    if command == "run":
+        return serve(extra)
+    if command == "test":
+        return test(extra)
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

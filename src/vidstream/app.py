@@ -1,0 +1,129 @@
+"""The application factory: one package, any subset of the three services."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from flask import Flask, Response, redirect, session
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import event
+
+from vidstream.config import SERVICES, ConfigError, Settings, load_settings
+from vidstream.errors import register_errorhandlers
+from vidstream.extensions import csrf, db
+from vidstream.sessions import init_sessions, redis_client
+from vidstream.storage import storage_from_url
+from vidstream.urls import build_url_map, service_url
+
+
+def create_app(
+    config: Settings | Mapping[str, Any] | None = None,
+    services: Iterable[str] | None = None,
+) -> Flask:
+    """Build a vidstream app serving ``services`` (default: the configured ones, or all)."""
+    settings = config if isinstance(config, Settings) else load_settings(**dict(config or {}))
+    if services is not None:
+        chosen = tuple(services)
+        if unknown := [s for s in chosen if s not in SERVICES]:
+            raise ConfigError(f"unknown service(s): {', '.join(unknown)}")
+        settings = replace(settings, services=chosen)
+    app = Flask(__name__)
+    configure(app, settings)
+    register_extensions(app, settings)
+    register_blueprints(app, settings)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    return app
+
+
+def configure(app: Flask, settings: Settings) -> None:
+    """Copy settings into Flask's config and prepare the data directory."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.staging_dir.mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.testing,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
+        # The multipart envelope around the file adds a little; the exact file size
+        # is checked again once the body has been received.
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=False,
+    )
+    app.extensions["vidstream.settings"] = settings
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_recycle": 1800}
+
+
+def register_extensions(app: Flask, settings: Settings) -> None:
+    """Bind the database, sessions, CSRF, storage and the optional Redis cache."""
+    db.init_app(app)
+    _tune_sqlite(app)
+    init_sessions(app, settings)
+    csrf.init_app(app)
+    app.extensions["vidstream.storage"] = storage_from_url(settings.storage_url)
+    app.extensions["vidstream.redis"] = (
+        redis_client(settings.redis_url) if settings.redis_url else None
+    )
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """WAL lets readers proceed while an upload commits; foreign keys enforce cascades."""
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name != "sqlite":
+            return
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+
+def register_blueprints(app: Flask, settings: Settings) -> None:
+    """Register the chosen services; build links for all of them."""
+    from vidstream.services.auth import bp as auth_bp
+    from vidstream.services.stream import bp as stream_bp
+    from vidstream.services.upload import bp as upload_bp
+    from vidstream.services.upload.staging import StagedUploadRequest
+
+    every = {"auth": auth_bp, "upload": upload_bp, "stream": stream_bp}
+    for name in settings.services:
+        app.register_blueprint(every[name])
+    if "upload" in settings.services:
+        app.request_class = StagedUploadRequest
+    app.extensions["vidstream.url_map"] = build_url_map(every)
+    if "auth" not in settings.services:
+        app.add_url_rule("/", "home", lambda: redirect(service_url("stream.library")))
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Expose link building, the CSRF token and the signed-in name to templates."""
+
+    @app.context_processor
+    def _helpers() -> dict[str, Any]:
+        return {
+            "service_url": service_url,
+            "csrf_token": generate_csrf,
+            "signed_in_name": session.get("username"),
+        }
+
+    @app.after_request
+    def _baseline_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

@@ -1,0 +1,71 @@
+"""``vidstream serve``: the web services under gunicorn (never the Flask dev server)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from vidstream.app import create_app
+from vidstream.config import DEFAULT_PORTS, SERVICES, load_settings
+from vidstream.extensions import db
+from vidstream.services.upload.staging import sweep_staging
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    """Runs a prepared Flask app with the given gunicorn settings."""
+
+    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        """Apply the options this command computed."""
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        """The WSGI app every worker serves."""
+        return self.application
+
+
+def _reset_connections(_server: Any, worker: Any) -> None:
+    """Never share database connections made before the fork with a worker."""
+    with worker.app.application.app_context():
+        db.engine.dispose(close=False)
+
+
+@click.command()
+@click.option("--service", type=click.Choice(SERVICES), help="Run only this service.")
+@click.option("--host", default=lambda: os.environ.get("VIDSTREAM_HOST", "127.0.0.1"))
+@click.option("--port", type=int, help="Default: 5000, or the service's original port.")
+@click.option("--workers", type=int, default=lambda: int(os.environ.get("VIDSTREAM_WORKERS", 2)))
+@click.option("--threads", type=int, default=lambda: int(os.environ.get("VIDSTREAM_THREADS", 16)))
+def serve(service: str | None, host: str, port: int | None, workers: int, threads: int) -> None:
+    """Serve all three services in one gunicorn server, or just one of them."""
+    settings = load_settings()
+    app = create_app(settings, services=[service] if service else None)
+    sweep_staging(settings.staging_dir)
+    port = port or DEFAULT_PORTS[service or "auth"]
+    names = service or "auth, upload and stream"
+    click.echo(f"vidstream ({names}) is running at http://{host}:{port}", err=True)
+    GunicornServer(
+        app,
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "worker_class": "gthread",
+            "threads": threads,
+            "timeout": 120,
+            "graceful_timeout": 30,
+            "keepalive": 5,
+            "accesslog": os.environ.get("VIDSTREAM_ACCESS_LOG") or None,
+            "errorlog": "-",
+            "loglevel": "info",
+            "post_fork": _reset_connections,
+        },
+    ).run()

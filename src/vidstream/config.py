@@ -1,0 +1,153 @@
+"""Typed settings read from ``VIDSTREAM_*`` environment variables.
+
+Every value is optional; the defaults make the embedded mode (SQLite, local disk,
+no Redis). A value that cannot be parsed stops start-up with a message naming the
+variable, rather than surfacing later as a confusing runtime error.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+SERVICES = ("auth", "upload", "stream")
+DEFAULT_PORTS = {"auth": 5000, "upload": 5001, "stream": 5002}
+GIB = 1024**3
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything vidstream reads from its environment, already validated."""
+
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    storage_url: str
+    max_upload_bytes: int
+    user_quota_bytes: int
+    signup_open: bool
+    services: tuple[str, ...]
+    public_url: str
+    service_urls: dict[str, str] = field(default_factory=dict)
+    session_lifetime_days: int = 14
+    media_cache_seconds: int = 3600
+    redis_prefix: str = "vidstream:"
+    testing: bool = False
+
+    @property
+    def staging_dir(self) -> Path:
+        """Where request bodies land before they are validated and stored."""
+        return self.data_dir / "staging"
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip().replace("_", ""))
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name, default).strip().lower() or default
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _services(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = env.get("VIDSTREAM_SERVICES", "").strip()
+    if not raw or raw == "all":
+        return SERVICES
+    chosen = tuple(s.strip().lower() for s in raw.split(",") if s.strip())
+    unknown = [s for s in chosen if s not in SERVICES]
+    if unknown:
+        raise ConfigError(
+            f"VIDSTREAM_SERVICES has unknown service(s) {', '.join(unknown)}; "
+            f"choose from {', '.join(SERVICES)}"
+        )
+    return chosen
+
+
+def _url(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip().rstrip("/")
+    if value and not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must start with http:// or https://, got {value!r}")
+    return value
+
+
+def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
+    """Return the configured secret, or one generated once into the data dir (0600)."""
+    configured = env.get("VIDSTREAM_SECRET_KEY", "").strip()
+    if configured:
+        if len(configured) < 32:
+            raise ConfigError("VIDSTREAM_SECRET_KEY must be at least 32 characters long")
+        return configured
+    path = data_dir / "secret_key"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        value = path.read_text().strip()
+        if len(value) < 32:
+            raise ConfigError(f"{path} is shorter than 32 characters; delete it") from None
+        return value
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_urlsafe(48))
+        fh.flush()
+        os.fsync(fh.fileno())
+    return path.read_text().strip()
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build :class:`Settings` from ``env`` (default ``os.environ``) plus overrides."""
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("VIDSTREAM_DATA_DIR", "data")).expanduser().resolve()
+    if "data_dir" in overrides:
+        data_dir = Path(overrides["data_dir"]).resolve()
+    database_url = env.get("VIDSTREAM_DATABASE_URL", "").strip() or (
+        f"sqlite:///{data_dir / 'vidstream.db'}"
+    )
+    if database_url.startswith("mysql://"):
+        database_url = "mysql+pymysql://" + database_url.removeprefix("mysql://")
+    storage_url = env.get("VIDSTREAM_STORAGE_URL", "").strip() or f"file://{data_dir / 'media'}"
+    if not storage_url.startswith("file://"):
+        raise ConfigError(f"VIDSTREAM_STORAGE_URL must be a file:// URL, got {storage_url!r}")
+    service_urls = {
+        name: _url(env, f"VIDSTREAM_{name.upper()}_URL")
+        for name in SERVICES
+        if env.get(f"VIDSTREAM_{name.upper()}_URL")
+    }
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        redis_url=env.get("VIDSTREAM_REDIS_URL", "").strip() or None,
+        secret_key="",
+        storage_url=storage_url,
+        max_upload_bytes=_int(env, "VIDSTREAM_MAX_UPLOAD_BYTES", 10 * GIB, minimum=1),
+        user_quota_bytes=_int(env, "VIDSTREAM_USER_QUOTA_BYTES", 50 * GIB),
+        signup_open=_choice(env, "VIDSTREAM_SIGNUP", "open", ("open", "closed")) == "open",
+        services=_services(env),
+        public_url=_url(env, "VIDSTREAM_PUBLIC_URL"),
+        service_urls=service_urls,
+        session_lifetime_days=_int(env, "VIDSTREAM_SESSION_DAYS", 14, minimum=1),
+        redis_prefix=env.get("VIDSTREAM_REDIS_PREFIX", "vidstream:").strip() or "vidstream:",
+    )
+    settings = replace(settings, **overrides)
+    if not settings.secret_key:
+        settings = replace(settings, secret_key=_secret_key(env, settings.data_dir))
+    return settings

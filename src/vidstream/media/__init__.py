@@ -1,0 +1,1 @@
+"""Media inspection and processing; plain functions with no Flask imports."""

@@ -1,0 +1,94 @@
+"""Deciding whether a file is a playable MP4, and what it contains (PyAV)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+
+# ISO-BMFF brands a browser-playable MP4/MOV family file may start with.
+MAX_PIXELS = 8192 * 8192
+
+
+class NotMP4Error(ValueError):
+    """The file is not an ISO-BMFF (MP4) container at all."""
+
+
+class UnplayableVideoError(ValueError):
+    """The file is MP4-shaped but has no video stream we can decode."""
+
+
+@dataclass(frozen=True)
+class VideoProbe:
+    """What probing found in a file."""
+
+    duration_seconds: float | None
+    width: int
+    height: int
+    video_codec: str
+    audio_codec: str | None
+    format_name: str
+
+
+def check_ftyp(path: Path) -> None:
+    """Require an ISO-BMFF ``ftyp`` box at the very start of the file."""
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+    if len(head) < 12 or head[4:8] != b"ftyp":
+        raise NotMP4Error("This file is not an MP4 video. Only MP4 files can be uploaded.")
+    box_size = int.from_bytes(head[:4], "big")
+    if box_size != 1 and (box_size < 8 or box_size > 4096):
+        raise NotMP4Error("This file's MP4 header is damaged.")
+
+
+def probe_video(path: Path) -> VideoProbe:
+    """Open ``path`` with PyAV, find a video stream and decode one frame from it."""
+    check_ftyp(path)
+    try:
+        with av.open(str(path), mode="r", options={"probesize": "20000000"}) as container:
+            if "mp4" not in container.format.name and "mov" not in container.format.name:
+                raise NotMP4Error("This file is not an MP4 video. Only MP4 files can be uploaded.")
+            return _inspect(container)
+    except (NotMP4Error, UnplayableVideoError):
+        raise
+    except (av.FFmpegError, OSError, ValueError, IndexError) as exc:
+        raise UnplayableVideoError(
+            "This MP4 file is damaged or incomplete, so it cannot be played."
+        ) from exc
+
+
+def _inspect(container: av.container.InputContainer) -> VideoProbe:
+    """Read stream facts and prove the first video stream decodes."""
+    if not container.streams.video:
+        raise UnplayableVideoError("This MP4 file has no video track.")
+    video = container.streams.video[0]
+    width, height = video.codec_context.width, video.codec_context.height
+    if width <= 0 or height <= 0 or width * height > MAX_PIXELS:
+        raise UnplayableVideoError(f"This video's frame size ({width}x{height}) is not supported.")
+    if not _decodes_a_frame(container, video):
+        raise UnplayableVideoError("This MP4 file's video track cannot be decoded.")
+    audio = container.streams.audio[0] if container.streams.audio else None
+    duration = None
+    if container.duration is not None and container.duration > 0:
+        duration = container.duration / av.time_base
+    elif video.duration is not None and video.time_base is not None:
+        duration = float(video.duration * video.time_base)
+    return VideoProbe(
+        duration_seconds=duration,
+        width=width,
+        height=height,
+        video_codec=video.codec_context.name,
+        audio_codec=audio.codec_context.name if audio is not None else None,
+        format_name=container.format.name,
+    )
+
+
+def _decodes_a_frame(container: av.container.InputContainer, video: av.VideoStream) -> bool:
+    """Decode packets until one frame comes out; give up after a bounded number of packets."""
+    for count, packet in enumerate(container.demux(video)):
+        if count > 300:
+            return False
+        for _frame in packet.decode():
+            return True
+    return False

@@ -1,0 +1,30 @@
+"""A person who signs in and owns videos."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vidstream.models.base import Base, utcnow
+
+if TYPE_CHECKING:
+    from vidstream.models.video import Video
+
+
+class User(Base):
+    """An account. Usernames are stored lower-case, so uniqueness ignores case."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(32), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    videos: Mapped[list[Video]] = relationship(
+        back_populates="owner", cascade="all, delete-orphan", passive_deletes=True
+    )

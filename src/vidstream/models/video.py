@@ -1,0 +1,91 @@
+"""An uploaded video and what probing learned about it."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import BigInteger, Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vidstream.models.base import Base, utcnow
+
+if TYPE_CHECKING:
+    from vidstream.models.user import User
+
+
+class VideoStatus(enum.StrEnum):
+    """Where a video is in its life; the database row is the truth about it."""
+
+    UPLOADING = "uploading"
+    VALIDATING = "validating"
+    READY_ORIGINAL = "ready_original"
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
+
+    @property
+    def playable(self) -> bool:
+        """Whether the original file may be streamed in this state."""
+        return self in (VideoStatus.READY_ORIGINAL, VideoStatus.PROCESSING, VideoStatus.READY)
+
+
+def new_public_id() -> str:
+    """A 22-character URL-safe id that reveals nothing about row order or count."""
+    return secrets.token_urlsafe(16)
+
+
+def new_etag() -> str:
+    """A fresh strong validator for the stored original."""
+    return secrets.token_hex(12)
+
+
+class Video(Base):
+    """One video owned by one user; deleted with its owner."""
+
+    __tablename__ = "videos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    original_filename: Mapped[str] = mapped_column(String(255))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(64), default="video/mp4")
+    duration_seconds: Mapped[float | None]
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    video_codec: Mapped[str | None] = mapped_column(String(32))
+    audio_codec: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[VideoStatus] = mapped_column(
+        Enum(
+            VideoStatus,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=VideoStatus.UPLOADING,
+    )
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str] = mapped_column(String(32), default=new_etag)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[User] = relationship(back_populates="videos")
+
+    @property
+    def original_key(self) -> str:
+        """Storage key of the uploaded file; built from the public id, never a user name."""
+        return original_key(self.public_id)
+
+    @property
+    def storage_prefix(self) -> str:
+        """Every stored file of this video lives under this prefix."""
+        return f"videos/{self.public_id}/"
+
+
+def original_key(public_id: str) -> str:
+    """Storage key of a video's original file."""
+    return f"videos/{public_id}/original.mp4"

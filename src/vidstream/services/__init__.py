@@ -1,0 +1,1 @@
+"""The three services of the original design, each a blueprint."""

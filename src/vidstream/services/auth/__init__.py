@@ -1,0 +1,7 @@
+"""Auth service: sign-up, sign-in, sign-out and sessions."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from vidstream.services.auth import routes  # noqa: E402,F401  (registers the views)

@@ -1,0 +1,44 @@
+"""Sign-up and sign-in forms (Flask-WTF, so each carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length, Regexp
+
+USERNAME_RULE = (
+    "Usernames are 3 to 32 characters: letters, digits, dots, dashes and underscores, "
+    "starting with a letter or digit."
+)
+
+
+class SignInForm(FlaskForm):
+    """Existing users sign in here; an unknown name never creates an account."""
+
+    username = StringField("Username", validators=[InputRequired(), Length(max=64)])
+    password = PasswordField("Password", validators=[InputRequired(), Length(max=1024)])
+    next = HiddenField()
+
+
+class SignUpForm(FlaskForm):
+    """Creating an account is its own, explicit action."""
+
+    username = StringField(
+        "Username",
+        validators=[
+            InputRequired(),
+            Length(min=3, max=32, message=USERNAME_RULE),
+            Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", message=USERNAME_RULE),
+        ],
+    )
+    password = PasswordField(
+        "Password",
+        validators=[
+            InputRequired(),
+            Length(min=8, max=1024, message="Passwords are 8 to 1024 characters long."),
+        ],
+    )
+    confirm = PasswordField(
+        "Repeat password",
+        validators=[InputRequired(), EqualTo("password", message="The passwords do not match.")],
+    )

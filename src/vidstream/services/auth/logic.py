@@ -1,0 +1,48 @@
+"""Account rules and transactions: creating users and checking passwords."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from vidstream.errors import AppError
+from vidstream.extensions import db
+from vidstream.models import User
+
+# Checked against when the username is unknown, so both failures take the same time.
+_DUMMY_HASH = generate_password_hash("vidstream-timing-equaliser")
+
+BAD_CREDENTIALS = "Unknown username or wrong password."
+
+
+def normalise_username(raw: str) -> str:
+    """Usernames compare case-insensitively; store them lower-case."""
+    return raw.strip().lower()
+
+
+def create_user(username: str, password: str, *, is_admin: bool = False) -> User:
+    """Insert a new account; 409 if the name is taken (even by a concurrent sign-up)."""
+    user = User(
+        username=normalise_username(username),
+        password_hash=generate_password_hash(password),
+        is_admin=is_admin,
+    )
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise AppError(409, f"The username {user.username!r} is already taken.") from None
+    return user
+
+
+def authenticate(username: str, password: str) -> User:
+    """The user with these credentials; 401 with one message for any failure."""
+    user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        raise AppError(401, BAD_CREDENTIALS)
+    if not check_password_hash(user.password_hash, password):
+        raise AppError(401, BAD_CREDENTIALS)
+    return user

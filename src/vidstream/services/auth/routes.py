@@ -1,0 +1,84 @@
+"""Auth views: thin wrappers over :mod:`logic`."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, redirect, render_template, request, session
+from flask_wtf.csrf import generate_csrf
+from werkzeug.wrappers import Response
+
+from vidstream.errors import AppError
+from vidstream.security import current_user_id
+from vidstream.services.auth import bp
+from vidstream.services.auth.forms import SignInForm, SignUpForm
+from vidstream.services.auth.logic import authenticate, create_user
+from vidstream.urls import safe_redirect_target, service_url
+
+
+def _start_session(user_id: int, username: str) -> None:
+    """Sign in under a fresh session id, so a planted id cannot be reused."""
+    session.clear()
+    session["user_id"] = user_id
+    session["username"] = username
+    current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]
+
+
+def _after_sign_in(target: str | None) -> Response:
+    return redirect(safe_redirect_target(target) or service_url("stream.library"))
+
+
+@bp.get("/")
+def home() -> Response:
+    """Signed-in users go to their library; everyone else to sign-in."""
+    if current_user_id() is None:
+        return redirect(service_url("auth.signin"))
+    return redirect(service_url("stream.library"))
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def signin() -> Response | tuple[str, int]:
+    """Sign in with an existing account."""
+    form = SignInForm(next=request.args.get("next", ""))
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("auth/signin.html", form=form), status
+    try:
+        user = authenticate(form.username.data or "", form.password.data or "")
+    except AppError as error:
+        form.form_errors.append(error.message)
+        return render_template("auth/signin.html", form=form), error.status
+    _start_session(user.id, user.username)
+    return _after_sign_in(form.next.data)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup() -> Response | tuple[str, int]:
+    """Create an account, if sign-up is open, and sign in with it."""
+    if not current_app.extensions["vidstream.settings"].signup_open:
+        raise AppError(403, "Sign-up is closed here. Ask an administrator for an account.")
+    form = SignUpForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("auth/signup.html", form=form), status
+    try:
+        user = create_user(form.username.data or "", form.password.data or "")
+    except AppError as error:
+        form.username.errors = [error.message]
+        return render_template("auth/signup.html", form=form), error.status
+    _start_session(user.id, user.username)
+    return redirect(service_url("stream.library"))
+
+
+@bp.post("/signout")
+def signout() -> Response:
+    """End the session everywhere it is used (the store entry is deleted)."""
+    session.clear()
+    return redirect(service_url("auth.signin"))
+
+
+@bp.get("/api/session")
+def api_session() -> Response:
+    """Who is signed in, and the CSRF token scripts send as ``X-CSRFToken``."""
+    return jsonify(
+        user={"username": session.get("username")} if current_user_id() else None,
+        csrf_token=generate_csrf(),
+    )

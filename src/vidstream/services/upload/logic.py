@@ -1,0 +1,142 @@
+"""Upload rules and the one transaction that turns staged bytes into a library entry.
+
+Order matters: validate the staged file, write it durably to storage, and only then
+commit the row. If anything fails after the write, the stored file is deleted, so a
+failure leaves neither a row without a file nor a file without a row.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from vidstream.config import Settings
+from vidstream.errors import AppError
+from vidstream.extensions import db
+from vidstream.media.probe import NotMP4Error, UnplayableVideoError, VideoProbe, probe_video
+from vidstream.models import User, Video, VideoStatus
+from vidstream.models.video import new_public_id, original_key
+from vidstream.storage import Storage
+
+log = logging.getLogger(__name__)
+
+
+def display_name(raw: str | None) -> str:
+    """The uploader's file name reduced to a safe display string (data only, never a path)."""
+    name = PureWindowsPath(PurePosixPath(raw or "").name).name
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
+    return name[:255] or "video.mp4"
+
+
+def default_title(filename: str) -> str:
+    """A title from the file name without its extension."""
+    stem = filename.rsplit(".", 1)[0] if "." in filename[1:] else filename
+    return stem.strip()[:200] or "Untitled video"
+
+
+def _human(size: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return str(size)
+
+
+def check_size(settings: Settings, size: int) -> None:
+    """413 when one file is larger than the server accepts."""
+    if size > settings.max_upload_bytes:
+        raise AppError(
+            413,
+            f"This file is {_human(size)}; the largest upload allowed is "
+            f"{_human(settings.max_upload_bytes)}.",
+        )
+
+
+def used_bytes(user_id: int) -> int:
+    """Bytes the user's stored originals take up."""
+    used = db.session.scalar(
+        select(func.coalesce(func.sum(Video.size_bytes), 0)).where(Video.owner_id == user_id)
+    )
+    return int(used or 0)
+
+
+def check_quota(settings: Settings, user_id: int, incoming: int) -> None:
+    """413 when ``incoming`` more bytes would take the user past their quota (0 = none)."""
+    quota = settings.user_quota_bytes
+    if quota == 0:
+        return
+    used = used_bytes(user_id)
+    if used + incoming > quota:
+        raise AppError(
+            413,
+            f"This upload would exceed your storage quota: {_human(used)} of "
+            f"{_human(quota)} used, and the file is {_human(incoming)}.",
+            code="quota_exceeded",
+        )
+
+
+def validate_media(path: Path) -> VideoProbe:
+    """Probe the staged file: 415 if it is not an MP4, 422 if it cannot be played."""
+    if path.stat().st_size == 0:
+        raise AppError(422, "The file is empty.")
+    try:
+        return probe_video(path)
+    except NotMP4Error as error:
+        raise AppError(415, str(error)) from None
+    except UnplayableVideoError as error:
+        raise AppError(422, str(error)) from None
+
+
+def accept_upload(user_id: int, staged: Path, filename: str | None, title: str | None) -> Video:
+    """Validate, store and record one staged upload; return the committed video."""
+    settings: Settings = current_app.extensions["vidstream.settings"]
+    storage: Storage = current_app.extensions["vidstream.storage"]
+    size = staged.stat().st_size
+    check_size(settings, size)
+    check_quota(settings, user_id, size)
+    probe = validate_media(staged)
+    name = display_name(filename)
+    public_id = new_public_id()
+    storage.put_file(original_key(public_id), staged)
+    try:
+        return _record(settings, user_id, public_id, name, title, size, probe)
+    except BaseException:
+        db.session.rollback()
+        storage.delete_prefix(f"videos/{public_id}/")
+        raise
+
+
+def _record(
+    settings: Settings,
+    user_id: int,
+    public_id: str,
+    name: str,
+    title: str | None,
+    size: int,
+    probe: VideoProbe,
+) -> Video:
+    """Commit the row, re-checking the quota while holding the owner's row lock."""
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    check_quota(settings, user_id, size)
+    video = Video(
+        public_id=public_id,
+        owner_id=user_id,
+        title=(title or "").strip()[:200] or default_title(name),
+        original_filename=name,
+        size_bytes=size,
+        content_type="video/mp4",
+        duration_seconds=probe.duration_seconds,
+        width=probe.width,
+        height=probe.height,
+        video_codec=probe.video_codec,
+        audio_codec=probe.audio_codec,
+        status=VideoStatus.READY,
+    )
+    db.session.add(video)
+    db.session.commit()
+    log.info("stored video %s (%d bytes) for user %d", public_id, size, user_id)
+    return video

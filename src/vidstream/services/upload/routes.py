@@ -1,0 +1,48 @@
+"""Upload views: the form page and the form post."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import jsonify, redirect, render_template
+from werkzeug.wrappers import Response
+
+from vidstream.errors import AppError, wants_json
+from vidstream.security import current_user_id, login_required
+from vidstream.services.upload import bp
+from vidstream.services.upload.forms import UploadForm
+from vidstream.services.upload.logic import accept_upload
+from vidstream.urls import service_url
+from vidstream.views import video_json
+
+
+@bp.get("/upload")
+@login_required
+def upload_form() -> str:
+    """Show the upload form."""
+    return render_template("upload/upload.html", form=UploadForm())
+
+
+@bp.post("/upload")
+@login_required
+def upload() -> Response | tuple[str | Response, int]:
+    """Receive one MP4 in the field ``filename``; store it, then go to the library."""
+    form = UploadForm()
+    if not form.validate_on_submit():
+        if wants_json():
+            raise AppError(400, "Send one MP4 file in the form field 'filename'.")
+        return render_template("upload/upload.html", form=form), 400
+    staged = form.filename.data
+    staged.stream.flush()
+    try:
+        video = accept_upload(
+            current_user_id() or 0, Path(staged.stream.name), staged.filename, form.title.data
+        )
+    except AppError as error:
+        if wants_json():
+            raise
+        form.filename.errors = [error.message]
+        return render_template("upload/upload.html", form=form), error.status
+    if wants_json():
+        return jsonify(video=video_json(video)), 201
+    return redirect(service_url("stream.library"), code=303)

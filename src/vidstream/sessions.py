@@ -1,0 +1,44 @@
+"""Server-side sessions: Redis when configured, else an embedded on-disk store.
+
+Both survive a restart and are shared by every process that points at the same
+Redis or data directory, so a sign-in on the auth service is honoured by upload and
+stream.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import redis
+from cachelib.file import FileSystemCache
+from flask import Flask
+
+from vidstream.config import Settings
+from vidstream.extensions import server_session
+
+
+def redis_client(url: str) -> redis.Redis[bytes]:
+    """A Redis client with short timeouts, so an outage becomes a 503 quickly."""
+    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+
+
+def init_sessions(app: Flask, settings: Settings) -> None:
+    """Configure Flask-Session for the chosen store and bind it to ``app``."""
+    app.config.update(
+        SESSION_PERMANENT=True,
+        PERMANENT_SESSION_LIFETIME=timedelta(days=settings.session_lifetime_days),
+        SESSION_KEY_PREFIX=f"{settings.redis_prefix}session:",
+        SESSION_COOKIE_NAME="vidstream_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
+    )
+    if settings.redis_url:
+        app.config.update(SESSION_TYPE="redis", SESSION_REDIS=redis_client(settings.redis_url))
+    else:
+        directory = settings.data_dir / "sessions"
+        app.config.update(
+            SESSION_TYPE="cachelib",
+            SESSION_CACHELIB=FileSystemCache(str(directory), threshold=0, mode=0o600),
+        )
+    server_session.init_app(app)

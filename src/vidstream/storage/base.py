@@ -1,0 +1,60 @@
+"""The storage contract every backend keeps.
+
+Keys are relative, slash-separated and built by vidstream itself
+(``videos/<public_id>/original.mp4``); no user-supplied text ever becomes part of one.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+_KEY = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$")
+
+
+class StorageError(RuntimeError):
+    """The backend could not complete an operation."""
+
+
+class StorageFullError(StorageError):
+    """The backend has no room left for the bytes."""
+
+
+class ObjectNotFound(StorageError):
+    """No object is stored under the key."""
+
+
+def check_key(key: str) -> str:
+    """Reject any key that could escape the storage root; return it unchanged otherwise."""
+    if not _KEY.fullmatch(key) or ".." in key.split("/"):
+        raise ValueError(f"invalid storage key {key!r}")
+    return key
+
+
+class Storage(Protocol):
+    """Where video files live. Writes are atomic: readers see all of a file or none."""
+
+    def put_file(self, key: str, source: Path) -> int:
+        """Store the local file ``source`` under ``key`` durably; return its size."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """Open the object for reading; raise :class:`ObjectNotFound` if absent."""
+        ...
+
+    def size(self, key: str) -> int:
+        """Size in bytes of the object; raise :class:`ObjectNotFound` if absent."""
+        ...
+
+    def exists(self, key: str) -> bool:
+        """Whether an object is stored under ``key``."""
+        ...
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object whose key starts with ``prefix``; return how many."""
+        ...
+
+    def list_keys(self, prefix: str = "") -> list[str]:
+        """Every key that starts with ``prefix``, sorted."""
+        ...
