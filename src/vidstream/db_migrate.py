@@ -21,7 +21,7 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade_database(app: Flask, revision: str = "head") -> None:
+def upgrade_database(app: Flask, revision: str = "heads") -> None:
     """Bring the app's database schema up to ``revision``."""
     with app.app_context(), db.engine.begin() as connection:
         cfg = alembic_config(app.config["SQLALCHEMY_DATABASE_URI"])

@@ -14,7 +14,7 @@ def db_group() -> None:
 
 
 @db_group.command("upgrade")
-@click.option("--revision", default="head", show_default=True, help="Target revision.")
+@click.option("--revision", default="heads", show_default=True, help="Target revision.")
 def upgrade(revision: str) -> None:
     """Create or migrate the schema (safe to run repeatedly)."""
     app = create_app()

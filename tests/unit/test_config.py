@@ -1,0 +1,67 @@
+"""Settings come from the environment, fail fast, and generate the secret once."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from vidstream.config import SERVICES, ConfigError, load_settings
+
+
+def test_embedded_defaults(tmp_path: Path) -> None:
+    settings = load_settings(env={"VIDSTREAM_DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'vidstream.db'}"
+    assert settings.storage_url == f"file://{tmp_path / 'media'}"
+    assert settings.redis_url is None
+    assert settings.services == SERVICES
+    assert settings.signup_open
+
+
+def test_secret_key_is_generated_once_with_private_mode(tmp_path: Path) -> None:
+    first = load_settings(env={"VIDSTREAM_DATA_DIR": str(tmp_path)}).secret_key
+    second = load_settings(env={"VIDSTREAM_DATA_DIR": str(tmp_path)}).secret_key
+    assert first == second and len(first) >= 32
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+
+
+def test_secret_key_from_environment(tmp_path: Path) -> None:
+    env = {"VIDSTREAM_DATA_DIR": str(tmp_path), "VIDSTREAM_SECRET_KEY": "k" * 40}
+    assert load_settings(env=env).secret_key == "k" * 40
+    assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("VIDSTREAM_MAX_UPLOAD_BYTES", "ten", "must be a whole number"),
+        ("VIDSTREAM_MAX_UPLOAD_BYTES", "0", "at least 1"),
+        ("VIDSTREAM_USER_QUOTA_BYTES", "-5", "at least 0"),
+        ("VIDSTREAM_SIGNUP", "maybe", "must be one of open, closed"),
+        ("VIDSTREAM_SERVICES", "auth,video", "unknown service(s) video"),
+        ("VIDSTREAM_PUBLIC_URL", "example.com", "must start with http"),
+        ("VIDSTREAM_STORAGE_URL", "ftp://x", "file:// URL"),
+        ("VIDSTREAM_SECRET_KEY", "short", "at least 32 characters"),
+    ],
+)
+def test_bad_values_fail_fast(tmp_path: Path, name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_settings(env={"VIDSTREAM_DATA_DIR": str(tmp_path), name: value})
+
+
+def test_values_are_parsed(tmp_path: Path) -> None:
+    env = {
+        "VIDSTREAM_DATA_DIR": str(tmp_path),
+        "VIDSTREAM_MAX_UPLOAD_BYTES": "1_000_000",
+        "VIDSTREAM_SERVICES": "stream, upload",
+        "VIDSTREAM_DATABASE_URL": "mysql://u:p@db/vidstream",
+        "VIDSTREAM_STREAM_URL": "http://localhost:5002/",
+        "VIDSTREAM_SIGNUP": "Closed",
+    }
+    settings = load_settings(env=env)
+    assert settings.max_upload_bytes == 1_000_000
+    assert settings.services == ("stream", "upload")
+    assert settings.database_url == "mysql+pymysql://u:p@db/vidstream"
+    assert settings.service_urls == {"stream": "http://localhost:5002"}
+    assert not settings.signup_open
