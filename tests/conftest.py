@@ -73,7 +73,9 @@ def redis_url() -> str | None:
     return TEST_REDIS
 
 
-def _settings(data_dir: Path, database_url: str | None, redis_url: str | None, **extra: Any) -> Settings:
+def _settings(
+    data_dir: Path, database_url: str | None, redis_url: str | None, **extra: Any
+) -> Settings:
     overrides: dict[str, Any] = {
         "data_dir": data_dir,
         "secret_key": secrets.token_urlsafe(40),
@@ -160,7 +162,9 @@ class AuthActions:
         """End the session."""
         return self.client.post("/signout", data={"csrf_token": self.csrf()})
 
-    def upload(self, path: Path, *, title: str = "", json: bool = False, name: str | None = None) -> Any:
+    def upload(
+        self, path: Path, *, title: str = "", json: bool = False, name: str | None = None
+    ) -> Any:
         """Upload a file through the form endpoint."""
         headers = {"Accept": "application/json"} if json else {}
         with open(path, "rb") as fh:

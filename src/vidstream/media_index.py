@@ -19,7 +19,6 @@ from vidstream.extensions import db
 from vidstream.models import Video, VideoStatus
 
 
-
 @dataclass(frozen=True)
 class MediaInfo:
     """The facts about one video that serving its bytes depends on."""

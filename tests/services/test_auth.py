@@ -83,7 +83,12 @@ def test_password_rules(auth: AuthActions, client: Any) -> None:
     response = auth.signup("alice", "short")
     assert response.status_code == 422
     assert b"8 to 1024 characters" in response.data
-    data = {"username": "bob", "password": "long enough", "confirm": "different!", "csrf_token": auth.csrf()}
+    data = {
+        "username": "bob",
+        "password": "long enough",
+        "confirm": "different!",
+        "csrf_token": auth.csrf(),
+    }
     response = client.post("/signup", data=data)
     assert response.status_code == 422
     assert b"The passwords do not match." in response.data
@@ -105,11 +110,18 @@ def test_simultaneous_signups_of_one_name(app: Flask) -> None:
     statuses: list[int] = []
 
     def sign_up(actions: AuthActions, token: str) -> None:
-        data = {"username": "dave", "password": "pw-12345678", "confirm": "pw-12345678", "csrf_token": token}
+        data = {
+            "username": "dave",
+            "password": "pw-12345678",
+            "confirm": "pw-12345678",
+            "csrf_token": token,
+        }
         barrier.wait()
         statuses.append(actions.client.post("/signup", data=data).status_code)
 
-    threads = [threading.Thread(target=sign_up, args=pair) for pair in zip(clients, tokens, strict=True)]
+    threads = [
+        threading.Thread(target=sign_up, args=pair) for pair in zip(clients, tokens, strict=True)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -120,7 +132,9 @@ def test_simultaneous_signups_of_one_name(app: Flask) -> None:
 
 
 def test_csrf_token_is_required(client: Any) -> None:
-    response = client.post("/signup", data={"username": "eve", "password": "12345678", "confirm": "12345678"})
+    response = client.post(
+        "/signup", data={"username": "eve", "password": "12345678", "confirm": "12345678"}
+    )
     assert response.status_code == 400
     assert b"did not come from this site" in response.data
 
@@ -151,10 +165,17 @@ def test_signup_can_be_closed(client: Any, auth: AuthActions) -> None:
         ("javascript:alert(1)", False),
     ],
 )
-def test_next_parameter_cannot_redirect_off_site(auth: AuthActions, target: str, allowed: bool) -> None:
+def test_next_parameter_cannot_redirect_off_site(
+    auth: AuthActions, target: str, allowed: bool
+) -> None:
     auth.signup()
     auth.signout()
-    data = {"username": "alice", "password": "correct horse", "next": target, "csrf_token": auth.csrf()}
+    data = {
+        "username": "alice",
+        "password": "correct horse",
+        "next": target,
+        "csrf_token": auth.csrf(),
+    }
     response = auth.client.post("/signin", data=data)
     assert response.status_code == 302
     assert (response.headers["Location"] == target) is allowed
@@ -169,7 +190,9 @@ def test_session_survives_a_restart(settings: Settings, app: Flask, auth: AuthAc
     assert restarted.get("/api/session").get_json()["user"] == {"username": "alice"}
 
 
-def test_session_is_honoured_by_a_stream_only_process(settings: Settings, auth: AuthActions) -> None:
+def test_session_is_honoured_by_a_stream_only_process(
+    settings: Settings, auth: AuthActions
+) -> None:
     auth.signup()
     cookie = auth.client.get_cookie("vidstream_session")
     assert cookie is not None

@@ -57,12 +57,17 @@ def test_delete_invalidates_the_cache(app: Flask, auth: AuthActions, sample_mp4:
     redis = app.extensions["vidstream.redis"]
     prefix = app.extensions["vidstream.settings"].redis_prefix
     assert redis.exists(f"{prefix}media:{vid}")
-    assert auth.client.delete(f"/api/videos/{vid}", headers={"X-CSRFToken": auth.csrf()}).status_code == 204
+    assert (
+        auth.client.delete(f"/api/videos/{vid}", headers={"X-CSRFToken": auth.csrf()}).status_code
+        == 204
+    )
     assert not redis.exists(f"{prefix}media:{vid}")
     assert auth.client.get(url).status_code == 404
 
 
-def test_cached_entry_still_enforces_ownership(app: Flask, auth: AuthActions, sample_mp4: Path) -> None:
+def test_cached_entry_still_enforces_ownership(
+    app: Flask, auth: AuthActions, sample_mp4: Path
+) -> None:
     auth.signup()
     vid = auth.upload(sample_mp4, json=True).get_json()["video"]["id"]
     assert auth.client.get(f"/media/{vid}/original.mp4").status_code == 200

@@ -32,7 +32,9 @@ def mallory(app: Flask) -> AuthActions:
     return actions
 
 
-def test_library_lists_only_own_videos(alice: dict[str, Any], auth: AuthActions, mallory: AuthActions) -> None:
+def test_library_lists_only_own_videos(
+    alice: dict[str, Any], auth: AuthActions, mallory: AuthActions
+) -> None:
     page = auth.client.get("/stream")
     assert page.status_code == 200
     assert b"Alice&#39;s clip" in page.data
@@ -95,7 +97,12 @@ def test_full_get_and_head(alice: dict[str, Any], auth: AuthActions, sample_mp4:
      ("bytes=10-10", 10, 11), ("bytes=1000-99999999999", 1000, None)],
 )  # fmt: skip
 def test_single_ranges(
-    alice: dict[str, Any], auth: AuthActions, sample_mp4: Path, header: str, start: int, stop: int | None
+    alice: dict[str, Any],
+    auth: AuthActions,
+    sample_mp4: Path,
+    header: str,
+    start: int,
+    stop: int | None,
 ) -> None:
     body = sample_mp4.read_bytes()
     expected = body[start:stop]
@@ -103,7 +110,10 @@ def test_single_ranges(
     assert response.status_code == 206
     assert response.data == expected
     first = start if start >= 0 else len(body) + start
-    assert response.headers["Content-Range"] == f"bytes {first}-{first + len(expected) - 1}/{len(body)}"
+    assert (
+        response.headers["Content-Range"]
+        == f"bytes {first}-{first + len(expected) - 1}/{len(body)}"
+    )
     assert response.headers["Content-Length"] == str(len(expected))
 
 
@@ -111,7 +121,9 @@ def test_single_ranges(
     "header",
     ["bytes=99999999-", "bytes=500-100", "bytes=abc", "bytes=0-1,5-9", "bytes=", "bytes=--1"],
 )
-def test_unsatisfiable_ranges_are_416(alice: dict[str, Any], auth: AuthActions, sample_mp4: Path, header: str) -> None:
+def test_unsatisfiable_ranges_are_416(
+    alice: dict[str, Any], auth: AuthActions, sample_mp4: Path, header: str
+) -> None:
     response = auth.client.get(f"/media/{alice['id']}/original.mp4", headers={"Range": header})
     assert response.status_code == 416
     assert response.headers["Content-Range"] == f"bytes */{sample_mp4.stat().st_size}"

@@ -31,7 +31,9 @@ def test_upload_form_requires_sign_in(client: Any) -> None:
     assert "/signin?next=" in response.headers["Location"]
 
 
-def test_upload_stores_file_and_probe_results(app: Flask, auth: AuthActions, sample_mp4: Path) -> None:
+def test_upload_stores_file_and_probe_results(
+    app: Flask, auth: AuthActions, sample_mp4: Path
+) -> None:
     auth.signup()
     assert auth.client.get("/upload").status_code == 200
     response = auth.upload(sample_mp4, name="My Holiday.mp4")
@@ -68,7 +70,9 @@ def test_upload_json_answer(auth: AuthActions, sample_mp4: Path) -> None:
     ["../../etc/passwd.mp4", "/abs/path/clip.mp4", "C:\\Users\\x\\clip.mp4", "nul\x00byte.mp4",
      "x" * 10_000 + ".mp4", "\u202egnp.mp4", "🎬 clip.mp4"],
 )  # fmt: skip
-def test_file_names_are_data_only(app: Flask, auth: AuthActions, sample_mp4: Path, evil_name: str) -> None:
+def test_file_names_are_data_only(
+    app: Flask, auth: AuthActions, sample_mp4: Path, evil_name: str
+) -> None:
     auth.signup()
     response = auth.upload(sample_mp4, name=evil_name, json=True)
     assert response.status_code == 201, response.get_json()
@@ -98,7 +102,13 @@ def _fake(tmp_path: Path, name: str, content: bytes) -> Path:
     ],
 )
 def test_bad_media_is_rejected_and_leaves_nothing(
-    app: Flask, auth: AuthActions, tmp_path: Path, sample_mp4: Path, kind: str, status: int, message: bytes
+    app: Flask,
+    auth: AuthActions,
+    tmp_path: Path,
+    sample_mp4: Path,
+    kind: str,
+    status: int,
+    message: bytes,
 ) -> None:
     files = {
         "text": lambda: _fake(tmp_path, "notes.mp4", b"hello, this is not a video\n" * 100),
@@ -106,7 +116,9 @@ def test_bad_media_is_rejected_and_leaves_nothing(
         "webm": lambda: make_webm(tmp_path / "clip.mp4"),
         "truncated": lambda: _fake(tmp_path, "cut.mp4", sample_mp4.read_bytes()[:4000]),
         "audio_only": lambda: make_audio_only_mp4(tmp_path / "sound.mp4"),
-        "ftyp_only": lambda: _fake(tmp_path, "hdr.mp4", b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"),
+        "ftyp_only": lambda: _fake(
+            tmp_path, "hdr.mp4", b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
+        ),
     }
     auth.signup()
     response = auth.upload(files[kind]())
@@ -134,7 +146,9 @@ def test_upload_needs_csrf(auth: AuthActions, sample_mp4: Path, app: Flask) -> N
 
 
 @pytest.mark.parametrize("settings_overrides", [{"max_upload_bytes": 10_000}])
-def test_upload_too_large_is_413(app: Flask, auth: AuthActions, sample_mp4: Path, tmp_path: Path) -> None:
+def test_upload_too_large_is_413(
+    app: Flask, auth: AuthActions, sample_mp4: Path, tmp_path: Path
+) -> None:
     auth.signup()
     big = _fake(tmp_path, "big.mp4", sample_mp4.read_bytes() + b"\0" * 2_000_000)
     assert auth.upload(big).status_code == 413

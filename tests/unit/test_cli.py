@@ -33,7 +33,9 @@ def test_db_upgrade_and_users_create(tmp_path: Path) -> None:
 
 def test_users_create_rejects_bad_names(tmp_path: Path) -> None:
     env = {"VIDSTREAM_DATA_DIR": str(tmp_path)}
-    result = CliRunner().invoke(main, ["users", "create", "a b", "--password", "pw-123456789"], env=env)
+    result = CliRunner().invoke(
+        main, ["users", "create", "a b", "--password", "pw-123456789"], env=env
+    )
     assert result.exit_code == 2
     assert "3 to 32 characters" in result.output
 

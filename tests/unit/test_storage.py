@@ -63,7 +63,9 @@ def test_keys_cannot_escape_the_root(key: str) -> None:
         check_key(key)
 
 
-def test_overwrite_is_atomic_and_leaves_no_temp_files(storage: LocalStorage, source: Path, tmp_path: Path) -> None:
+def test_overwrite_is_atomic_and_leaves_no_temp_files(
+    storage: LocalStorage, source: Path, tmp_path: Path
+) -> None:
     storage.put_file("videos/a/original.mp4", source)
     newer = tmp_path / "newer.bin"
     newer.write_bytes(b"new")
