@@ -58,7 +58,6 @@ def serve(extra: list[str]) -> int:
     ensure_venv()
     if run(BIN / "vidstream", "db", "upgrade"):
         return 1
-    print("\n  vidstream is running at http://127.0.0.1:5000  (Ctrl+C stops it)\n", flush=True)
     return run(BIN / "vidstream", "serve", *extra)
 
 

@@ -52,7 +52,9 @@ def serve(service: str | None, host: str, port: int | None, workers: int, thread
     sweep_staging(settings.staging_dir)
     port = port or DEFAULT_PORTS[service or "auth"]
     names = service or "auth, upload and stream"
-    click.echo(f"vidstream ({names}) is running at http://{host}:{port}", err=True)
+    click.echo(
+        f"vidstream ({names}) is running at http://{host}:{port} (Ctrl+C stops it)", err=True
+    )
     GunicornServer(
         app,
         {
@@ -67,5 +69,7 @@ def serve(service: str | None, host: str, port: int | None, workers: int, thread
             "errorlog": "-",
             "loglevel": "info",
             "post_fork": _reset_connections,
+            # Several vidstream servers share a host; a shared control socket would clash.
+            "control_socket_disable": True,
         },
     ).run()
