@@ -38,6 +38,9 @@ TITLES = {
 }
 
 
+CSRF_FAILED = "This form has expired or did not come from this site. Reload the page and try again."
+
+
 class AppError(Exception):
     """An error a user can cause, with the status and message they should see."""
 
@@ -77,11 +80,7 @@ def _handle_app_error(error: AppError) -> Response:
 
 
 def _handle_csrf(error: CSRFError) -> Response:
-    return render_error(
-        400,
-        "This form has expired or did not come from this site. Reload the page and try again.",
-        "csrf_failed",
-    )
+    return render_error(400, CSRF_FAILED, "csrf_failed")
 
 
 def _handle_http(error: HTTPException) -> Response:

@@ -213,3 +213,26 @@ def test_body_streams_to_staging_on_disk(app: Flask, auth: AuthActions, sample_m
     finally:
         routes.accept_upload = original
     assert len(seen) == 1 and not Path(seen[0]).exists()
+
+
+def test_anonymous_upload_is_refused_before_the_body_is_read(app: Flask, sample_mp4: Path) -> None:
+    client = app.test_client()
+    with open(sample_mp4, "rb") as fh:
+        response = client.post(
+            "/upload", data={"filename": (fh, "a.mp4")}, headers={"Accept": "application/json"}
+        )
+    assert response.status_code == 401
+    assert _state(app) == (0, [], [])
+
+
+@pytest.mark.parametrize("settings_overrides", [{"user_quota_bytes": 300_000}])
+def test_declared_size_over_quota_is_refused_up_front(app: Flask, auth: AuthActions) -> None:
+    auth.signup()
+    response = auth.client.post(
+        "/upload",
+        data=b"x" * 10,
+        content_type="multipart/form-data; boundary=x",
+        environ_overrides={"CONTENT_LENGTH": "5000000"},
+    )
+    assert response.status_code == 413
+    assert b"quota" in response.data

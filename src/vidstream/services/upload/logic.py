@@ -24,6 +24,9 @@ from vidstream.storage import Storage
 
 log = logging.getLogger(__name__)
 
+# Allowance for the multipart envelope (boundaries, headers, small fields) around the file.
+MULTIPART_OVERHEAD = 64 * 1024
+
 
 def display_name(raw: str | None) -> str:
     """The uploader's file name reduced to a safe display string (data only, never a path)."""
@@ -77,6 +80,16 @@ def check_quota(settings: Settings, user_id: int, incoming: int) -> None:
             f"{_human(quota)} used, and the file is {_human(incoming)}.",
             code="quota_exceeded",
         )
+
+
+def precheck_request(user_id: int, content_length: int | None) -> None:
+    """Refuse an upload whose declared body is already too large, before reading it."""
+    if not content_length:
+        return
+    settings: Settings = current_app.extensions["vidstream.settings"]
+    payload = max(0, content_length - MULTIPART_OVERHEAD)
+    check_size(settings, payload)
+    check_quota(settings, user_id, payload)
 
 
 def validate_media(path: Path) -> VideoProbe:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import jsonify, redirect, render_template
+from flask import jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response
 
-from vidstream.errors import AppError, wants_json
+from vidstream.errors import CSRF_FAILED, AppError, wants_json
+from vidstream.extensions import csrf
 from vidstream.security import current_user_id, login_required
 from vidstream.services.upload import bp
 from vidstream.services.upload.forms import UploadForm
-from vidstream.services.upload.logic import accept_upload
+from vidstream.services.upload.logic import accept_upload, precheck_request
 from vidstream.urls import service_url
 from vidstream.views import video_json
 
@@ -24,11 +25,20 @@ def upload_form() -> str:
 
 
 @bp.post("/upload")
+@csrf.exempt
 @login_required
 def upload() -> Response | tuple[str | Response, int]:
-    """Receive one MP4 in the field ``filename``; store it, then go to the library."""
+    """Receive one MP4 in the field ``filename``; store it, then go to the library.
+
+    The global CSRF check would parse the whole body before the sign-in check; here the
+    caller is identified and the declared size checked first, and the form's own CSRF
+    field is validated by ``validate_on_submit``.
+    """
+    precheck_request(current_user_id() or 0, request.content_length)
     form = UploadForm()
     if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            raise AppError(400, CSRF_FAILED, code="csrf_failed")
         if wants_json():
             raise AppError(400, "Send one MP4 file in the form field 'filename'.")
         return render_template("upload/upload.html", form=form), 400
