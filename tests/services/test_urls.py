@@ -36,3 +36,18 @@ def test_all_services_in_one_process_link_relatively(settings: Settings) -> None
     page = app.test_client().get("/signin")
     assert b'action="/signin"' in page.data
     assert b'href="/signup"' in page.data
+
+
+def test_forwarded_headers_are_honoured_only_from_trusted_proxies(settings: Settings) -> None:
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "videos.example"}
+    direct = create_app(settings, services=["stream"]).test_client()
+    assert (
+        direct.get("/stream", headers=headers)
+        .headers["Location"]
+        .startswith("http://localhost:5000/")
+    )
+    proxied = create_app(replace(settings, trusted_proxies=1), services=["stream"]).test_client()
+    location = proxied.get("/stream", headers=headers).headers["Location"]
+    assert location.startswith(
+        "https://videos.example:5000/signin?next=https://videos.example/stream"
+    )
