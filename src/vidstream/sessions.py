@@ -27,6 +27,10 @@ def init_sessions(app: Flask, settings: Settings) -> None:
     app.config.update(
         SESSION_PERMANENT=True,
         PERMANENT_SESSION_LIFETIME=timedelta(days=settings.session_lifetime_days),
+        # Refreshing would rewrite the stored session (and re-send the cookie) on every
+        # request, media Range requests included; a session lasts its lifetime from
+        # sign-in instead.
+        SESSION_REFRESH_EACH_REQUEST=False,
         SESSION_KEY_PREFIX=f"{settings.redis_prefix}session:",
         SESSION_COOKIE_NAME="vidstream_session",
         SESSION_COOKIE_HTTPONLY=True,

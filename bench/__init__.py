@@ -1,0 +1,1 @@
+"""Reproducible benchmarks for vidstream; run them with ``python -m bench``."""
