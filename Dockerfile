@@ -19,8 +19,8 @@ RUN groupadd --system --gid 10001 vidstream \
 WORKDIR /opt/vidstream
 
 # Pinned dependencies first, in their own layer: code changes do not reinstall them.
-COPY requirements/lock.txt requirements/lock.txt
-RUN pip install --no-cache-dir --requirement requirements/lock.txt
+COPY requirements/runtime.txt requirements/runtime.txt
+RUN pip install --no-cache-dir --requirement requirements/runtime.txt
 
 # Then the package itself, without letting pip resolve anything new; `pip check`
 # fails the build if the lock is missing something the package needs.

@@ -186,5 +186,5 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_mp4(media_dir: Path) -> Path:
-    """A 2-second 320x240 H.264/AAC MP4."""
-    return make_mp4(media_dir / "sample.mp4")
+    """A 2-second 320x240 H.264/AAC MP4 with its index in front (playable on upload)."""
+    return make_mp4(media_dir / "sample.mp4", faststart=True)

@@ -10,10 +10,13 @@ from typing import Any
 from flask import Flask, Response, redirect, session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from vidstream.config import SERVICES, ConfigError, Settings, load_settings
 from vidstream.errors import register_errorhandlers
 from vidstream.extensions import csrf, db
+from vidstream.jobs.celery_app import init_celery
+from vidstream.security import protect_from_csrf
 from vidstream.sessions import init_sessions, redis_client
 from vidstream.storage import storage_from_url
 from vidstream.urls import build_url_map, service_url
@@ -52,9 +55,15 @@ def configure(app: Flask, settings: Settings) -> None:
         # is checked again once the body has been received.
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
+        # security.protect_from_csrf runs the check instead, skipping Bearer-token requests.
+        WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_SSL_STRICT=False,
     )
     app.extensions["vidstream.settings"] = settings
+    if settings.trusted_proxies:
+        # Only as many X-Forwarded-* hops as there are proxies we run are believed.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
@@ -66,15 +75,17 @@ def _engine_options(url: str) -> dict[str, Any]:
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
-    """Bind the database, sessions, CSRF, storage and the optional Redis cache."""
+    """Bind the database, sessions, CSRF, storage, the optional Redis cache and the job queue."""
     db.init_app(app)
     _tune_sqlite(app)
     init_sessions(app, settings)
     csrf.init_app(app)
+    protect_from_csrf(app)
     app.extensions["vidstream.storage"] = storage_from_url(settings.storage_url)
     app.extensions["vidstream.redis"] = (
         redis_client(settings.redis_url) if settings.redis_url else None
     )
+    init_celery(app)
 
 
 def _tune_sqlite(app: Flask) -> None:

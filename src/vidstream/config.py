@@ -8,6 +8,7 @@ variable, rather than surfacing later as a confusing runtime error.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -17,6 +18,9 @@ from typing import Any
 SERVICES = ("auth", "upload", "stream")
 DEFAULT_PORTS = {"auth": 5000, "upload": 5001, "stream": 5002}
 GIB = 1024**3
+X264_PRESETS = (
+    "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow",
+)  # fmt: skip
 
 
 class ConfigError(ValueError):
@@ -41,12 +45,29 @@ class Settings:
     session_lifetime_days: int = 14
     media_cache_seconds: int = 3600
     redis_prefix: str = "vidstream:"
+    trusted_proxies: int = 0
+    upload_expiry_hours: int = 24
+    upload_lock_seconds: int = 30
+    video_encoder: str = "auto"
+    x264_preset: str = "veryfast"
+    job_lease_seconds: int = 300
+    job_time_limit_seconds: int = 4 * 3600
     testing: bool = False
 
     @property
     def staging_dir(self) -> Path:
         """Where request bodies land before they are validated and stored."""
         return self.data_dir / "staging"
+
+    @property
+    def work_dir(self) -> Path:
+        """Scratch space for media jobs; each job uses and removes a folder of its own."""
+        return self.data_dir / "work"
+
+    @property
+    def broker_url(self) -> str:
+        """The job queue: Redis when configured, else a SQLite file in the data dir."""
+        return self.redis_url or f"sqla+sqlite:///{self.data_dir / 'queue.db'}"
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -81,6 +102,16 @@ def _services(env: Mapping[str, str]) -> tuple[str, ...]:
             f"choose from {', '.join(SERVICES)}"
         )
     return chosen
+
+
+def _encoder(env: Mapping[str, str]) -> str:
+    value = env.get("VIDSTREAM_VIDEO_ENCODER", "").strip().lower() or "auto"
+    if not re.fullmatch(r"[a-z0-9_]{2,40}", value):
+        raise ConfigError(
+            f"VIDSTREAM_VIDEO_ENCODER must be 'auto' or an ffmpeg encoder name such as "
+            f"libx264 or h264_nvenc, got {value!r}"
+        )
+    return value
 
 
 def _url(env: Mapping[str, str], name: str) -> str:
@@ -146,6 +177,13 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         service_urls=service_urls,
         session_lifetime_days=_int(env, "VIDSTREAM_SESSION_DAYS", 14, minimum=1),
         redis_prefix=env.get("VIDSTREAM_REDIS_PREFIX", "vidstream:").strip() or "vidstream:",
+        trusted_proxies=_int(env, "VIDSTREAM_TRUSTED_PROXIES", 0),
+        upload_expiry_hours=_int(env, "VIDSTREAM_UPLOAD_EXPIRY_HOURS", 24, minimum=1),
+        upload_lock_seconds=_int(env, "VIDSTREAM_UPLOAD_LOCK_SECONDS", 30, minimum=2),
+        video_encoder=_encoder(env),
+        x264_preset=_choice(env, "VIDSTREAM_X264_PRESET", "veryfast", X264_PRESETS),
+        job_lease_seconds=_int(env, "VIDSTREAM_JOB_LEASE_SECONDS", 300, minimum=2),
+        job_time_limit_seconds=_int(env, "VIDSTREAM_JOB_TIME_LIMIT", 4 * 3600, minimum=60),
     )
     settings = replace(settings, **overrides)
     if not settings.secret_key:

@@ -30,9 +30,9 @@ def upgrade_database(app: Flask, revision: str = "heads") -> None:
 
 
 def current_revision(app: Flask) -> str | None:
-    """The revision the database is at, or None if never migrated."""
+    """The revision(s) the database is at ("0002, 0003" on branches), or None if never migrated."""
     from alembic.runtime.migration import MigrationContext
 
     with app.app_context(), db.engine.connect() as connection:
-        rev: str | None = MigrationContext.configure(connection).get_current_revision()
-        return rev
+        heads: tuple[str, ...] = MigrationContext.configure(connection).get_current_heads()
+        return ", ".join(sorted(heads)) or None

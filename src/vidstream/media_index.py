@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from vidstream.extensions import db
 from vidstream.models import Video, VideoStatus
+from vidstream.models.video import split_renditions
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,22 @@ class MediaInfo:
     etag: str
     last_modified: float
     status: str
+    # What processing has published: the derived files' version tag (their ETag), the
+    # HLS renditions ("240p,360p"), and whether poster and storyboard exist.
+    assets_version: str = ""
+    renditions: str = ""
+    poster: bool = False
+    storyboard: bool = False
 
     @property
     def playable(self) -> bool:
         """Whether the original may be streamed now."""
         return VideoStatus(self.status).playable
+
+    @property
+    def rendition_names(self) -> tuple[str, ...]:
+        """The HLS renditions that may be served (empty until the whole ladder is stored)."""
+        return split_renditions(self.renditions)
 
 
 def _cache() -> redis.Redis[bytes] | None:
@@ -55,6 +67,10 @@ def _from_row(video: Video) -> MediaInfo:
         etag=video.etag,
         last_modified=video.updated_at.timestamp(),
         status=video.status.value,
+        assets_version=video.assets_version or "",
+        renditions=video.renditions or "",
+        poster=video.poster_ready,
+        storyboard=video.storyboard_ready,
     )
 
 

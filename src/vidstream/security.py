@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import timedelta
 from typing import ParamSpec, TypeVar
 
-from flask import redirect, request, session
-from sqlalchemy import select
+from flask import Flask, current_app, g, redirect, request, session
+from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
 from vidstream.errors import AppError, wants_json
-from vidstream.extensions import db
+from vidstream.extensions import csrf, db
 from vidstream.media_index import MediaInfo, media_info
-from vidstream.models import User, Video
+from vidstream.models import AccessToken, Upload, User, Video
+from vidstream.models.base import utcnow
+from vidstream.models.token import hash_token
 from vidstream.urls import service_url
 
 P = ParamSpec("P")
@@ -21,11 +24,74 @@ R = TypeVar("R")
 
 NOT_FOUND = "No video with that id exists in your library."
 
+# A token's last use is recorded at most this often, so a busy script costs no write per request.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+def bearer_token() -> str | None:
+    """The token of an ``Authorization: Bearer`` header ('' if empty), or None without one."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip()
+
 
 def current_user_id() -> int | None:
-    """The signed-in user's id from the server-side session, without touching SQL."""
-    value = session.get("user_id")
-    return value if isinstance(value, int) else None
+    """The caller's user id: from a Bearer token if one is sent, else from the session.
+
+    A request that carries a token is judged by the token alone, never by a cookie that
+    happens to come with it. The session path touches no SQL.
+    """
+    token = bearer_token()
+    if token is None:
+        value = session.get("user_id")
+        return value if isinstance(value, int) else None
+    if "vidstream_token_user" not in g:
+        g.vidstream_token_user = _token_user_id(token)
+    user_id: int | None = g.vidstream_token_user
+    return user_id
+
+
+def _token_user_id(token: str) -> int | None:
+    """The owner of an active token, recording (coarsely) when it was last used."""
+    if not token:
+        return None
+    row = db.session.execute(
+        select(AccessToken.id, AccessToken.owner_id, AccessToken.last_used_at).where(
+            AccessToken.token_sha256 == hash_token(token), AccessToken.revoked_at.is_(None)
+        )
+    ).first()
+    if row is None:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        # Its own short transaction, committed before the view starts its own work.
+        db.session.execute(
+            update(AccessToken).where(AccessToken.id == row.id).values(last_used_at=now)
+        )
+        db.session.commit()
+    return int(row.owner_id)
+
+
+def authenticated_by_token() -> bool:
+    """Whether this request identifies its caller with a Bearer token."""
+    return bearer_token() is not None
+
+
+def protect_from_csrf(app: Flask) -> None:
+    """Check CSRF on every cookie-authenticated write; Bearer-token requests are exempt.
+
+    A browser attaches the session cookie to cross-site requests on its own, so those
+    need the CSRF token; it never attaches an ``Authorization`` header by itself, so a
+    request carrying one (judged by that token alone) cannot be forged that way.
+    ``WTF_CSRF_CHECK_DEFAULT`` is off so this hook replaces Flask-WTF's own.
+    """
+
+    @app.before_request
+    def _csrf_unless_bearer() -> None:
+        if not current_app.config.get("WTF_CSRF_ENABLED", True) or authenticated_by_token():
+            return
+        csrf.protect(apply_exemptions=True)
 
 
 def current_user() -> User | None:
@@ -45,10 +111,30 @@ def login_required(view: Callable[P, R]) -> Callable[P, R | Response]:
     @functools.wraps(view)
     def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
         if current_user_id() is None:
+            if authenticated_by_token():
+                error = AppError(401, "This access token is not valid (unknown or revoked).")
+                error.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+                raise error
             if wants_json() or request.method not in ("GET", "HEAD"):
                 raise AppError(401, "Sign in to continue.")
             return sign_in_redirect()
         return view(*args, **kwargs)
+
+    return wrapped
+
+
+def session_required(view: Callable[P, R]) -> Callable[P, R | Response]:
+    """Like :func:`login_required`, but a Bearer token is refused (403).
+
+    Managing tokens needs a signed-in browser, so a leaked token cannot mint
+    replacements that outlive its own revocation.
+    """
+
+    @functools.wraps(view)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+        if authenticated_by_token():
+            raise AppError(403, "Access tokens are managed from a signed-in browser session.")
+        return login_required(view)(*args, **kwargs)
 
     return wrapped
 
@@ -69,3 +155,13 @@ def owned_video(public_id: str) -> Video:
     if video is None:
         raise AppError(404, NOT_FOUND)
     return video
+
+
+def owned_upload(public_id: str) -> Upload:
+    """A resumable upload the current user created; 404 for anyone else's or none."""
+    upload = db.session.scalar(
+        select(Upload).where(Upload.public_id == public_id, Upload.owner_id == current_user_id())
+    )
+    if upload is None:
+        raise AppError(404, "No upload with that id exists.")
+    return upload

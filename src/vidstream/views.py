@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vidstream.models import Video
+from vidstream.models import ProcessingStep, Video, VideoStatus
 from vidstream.urls import service_url
 
 
@@ -23,10 +23,50 @@ def video_json(video: Video) -> dict[str, Any]:
         "audio_codec": video.audio_codec,
         "status": video.status.value,
         "status_reason": video.status_reason,
+        "processing": processing_json(video),
         "created_at": video.created_at.isoformat() + "Z",
         "updated_at": video.updated_at.isoformat() + "Z",
         "urls": {
             "page": service_url("stream.player", public_id=video.public_id),
             "original": service_url("stream.original", public_id=video.public_id),
+            **derived_urls(video),
         },
     }
+
+
+STEP_LABELS = {
+    ProcessingStep.QUEUED: "Waiting to be processed",
+    ProcessingStep.FASTSTART: "Preparing for playback",
+    ProcessingStep.POSTER: "Choosing a poster",
+    ProcessingStep.STORYBOARD: "Making seek previews",
+    ProcessingStep.RENDITIONS: "Encoding streaming versions",
+    ProcessingStep.DONE: "Ready",
+    ProcessingStep.FAILED: "Processing failed",
+}
+
+
+def processing_json(video: Video) -> dict[str, Any]:
+    """The current processing step, its label and overall progress (0 to 1) of a video."""
+    if video.status is VideoStatus.READY:
+        step, progress = ProcessingStep.DONE, 1.0
+    elif video.status is VideoStatus.FAILED:
+        step, progress = ProcessingStep.FAILED, video.job.progress if video.job else 0.0
+    elif video.job is None:
+        step, progress = ProcessingStep.QUEUED, 0.0
+    else:
+        step, progress = ProcessingStep(video.job.step), video.job.progress
+    return {"step": step.value, "label": STEP_LABELS[step], "progress": round(progress, 3)}
+
+
+def derived_urls(video: Video) -> dict[str, str]:
+    """Links to the files processing has published so far."""
+    urls: dict[str, str] = {}
+    pid = video.public_id
+    if video.poster_ready:
+        urls["poster"] = service_url("stream.poster", public_id=pid)
+        urls["thumbnail"] = service_url("stream.thumbnail", public_id=pid)
+    if video.storyboard_ready:
+        urls["storyboard"] = service_url("stream.storyboard_index", public_id=pid)
+    if video.renditions:
+        urls["hls"] = service_url("stream.hls_master", public_id=pid)
+    return urls

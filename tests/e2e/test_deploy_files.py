@@ -77,7 +77,7 @@ def test_dockerfile_installs_the_lock_and_runs_gunicorn_as_a_user() -> None:
     lines = [line.strip() for line in DOCKERFILE.read_text().splitlines()]
     assert "FROM python:3.11-slim" in lines
     text = DOCKERFILE.read_text()
-    assert text.index("--requirement requirements/lock.txt") < text.index("--no-deps .")
+    assert text.index("--requirement requirements/runtime.txt") < text.index("--no-deps .")
     user = next(line.split()[1] for line in lines if line.startswith("USER "))
     assert user.split(":")[0] not in ("0", "root")
     assert any(line.startswith("HEALTHCHECK ") for line in lines)

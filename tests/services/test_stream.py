@@ -230,7 +230,7 @@ def test_api_shapes(alice: dict[str, Any], auth: AuthActions) -> None:
     listed = auth.client.get("/api/videos").get_json()["videos"]
     assert [v["id"] for v in listed] == [alice["id"]]
     one = auth.client.get(f"/api/videos/{alice['id']}").get_json()["video"]
-    assert one["status"] == "ready"
+    assert one["status"] == "ready_original"
     assert one["urls"]["original"] == f"/media/{alice['id']}/original.mp4"
     missing = auth.client.get("/api/videos/does-not-exist")
     assert missing.status_code == 404

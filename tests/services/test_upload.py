@@ -47,7 +47,7 @@ def test_upload_stores_file_and_probe_results(
         assert (video.width, video.height) == (320, 240)
         assert video.video_codec == "h264" and video.audio_codec == "aac"
         assert video.duration_seconds == pytest.approx(2.0, abs=0.2)
-        assert video.status is VideoStatus.READY
+        assert video.status is VideoStatus.READY_ORIGINAL
         assert len(video.public_id) >= 20 and video.public_id != str(video.id)
         key = video.original_key
     assert key.startswith("videos/") and key.endswith("/original.mp4")

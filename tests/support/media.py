@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -55,4 +56,31 @@ def make_webm(path: Path) -> Path:
         "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10:duration=1",
         "-c:v", "libvpx-vp9", "-b:v", "100k", "-f", "webm", str(path),
     )  # fmt: skip
+    return path
+
+
+def make_large_mp4(path: Path, total_bytes: int) -> Path:
+    """A valid, playable MP4 of about ``total_bytes``: a short clip plus a top-level ``free`` box.
+
+    ISO-BMFF lets a file carry ``free`` boxes that players skip, so the file probes
+    and plays like the clip while being as large as a long video, at a fraction of
+    the encoding time. Every MiB of padding differs (a counter leads each one), so a
+    misplaced or repeated chunk changes the file's hash.
+    """
+    clip = make_mp4(path.with_suffix(".clip.mp4"), seconds=2, faststart=True)
+    head = clip.read_bytes()
+    clip.unlink()
+    padding = max(0, total_bytes - len(head) - 8)
+    if padding + 8 >= 2**32:
+        raise ValueError("a 32-bit free box holds less than 4 GiB")
+    block = os.urandom(1024 * 1024 - 8)
+    with open(path, "wb") as out:
+        out.write(head)
+        out.write((padding + 8).to_bytes(4, "big") + b"free")
+        written = index = 0
+        while written < padding:
+            piece = (index.to_bytes(8, "big") + block)[: padding - written]
+            out.write(piece)
+            written += len(piece)
+            index += 1
     return path

@@ -8,11 +8,14 @@ from typing import Any
 import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from sqlalchemy.exc import SQLAlchemyError
 
 from vidstream.app import create_app
-from vidstream.config import DEFAULT_PORTS, SERVICES, load_settings
+from vidstream.cli.worker import WorkerChild, concurrency_default, wants_embedded_worker
+from vidstream.config import DEFAULT_PORTS, SERVICES, Settings, load_settings
 from vidstream.extensions import db
 from vidstream.services.upload.staging import sweep_staging
+from vidstream.services.upload.tus_logic import collect_expired_uploads
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
@@ -39,17 +42,42 @@ def _reset_connections(_server: Any, worker: Any) -> None:
         db.engine.dispose(close=False)
 
 
+def _collect_expired_uploads(app: Flask) -> None:
+    """Start-up housekeeping of the upload service; a schema not yet migrated only warns."""
+    if "upload" not in app.extensions["vidstream.settings"].services:
+        return
+    with app.app_context():
+        try:
+            collect_expired_uploads()
+        except SQLAlchemyError as error:
+            click.echo(f"skipped removing expired uploads: {error.__class__.__name__}", err=True)
+
+
 @click.command()
 @click.option("--service", type=click.Choice(SERVICES), help="Run only this service.")
 @click.option("--host", default=lambda: os.environ.get("VIDSTREAM_HOST", "127.0.0.1"))
 @click.option("--port", type=int, help="Default: 5000, or the service's original port.")
 @click.option("--workers", type=int, default=lambda: int(os.environ.get("VIDSTREAM_WORKERS", 2)))
 @click.option("--threads", type=int, default=lambda: int(os.environ.get("VIDSTREAM_THREADS", 16)))
-def serve(service: str | None, host: str, port: int | None, workers: int, threads: int) -> None:
+@click.option(
+    "--worker/--no-worker",
+    "with_worker",
+    default=None,
+    help="Run a job worker beside the server (default: without Redis, when serving uploads).",
+)
+def serve(
+    service: str | None,
+    host: str,
+    port: int | None,
+    workers: int,
+    threads: int,
+    with_worker: bool | None,
+) -> None:
     """Serve all three services in one gunicorn server, or just one of them."""
     settings = load_settings()
     app = create_app(settings, services=[service] if service else None)
     sweep_staging(settings.staging_dir)
+    _collect_expired_uploads(app)
     port = port or DEFAULT_PORTS[service or "auth"]
     names = service or "auth, upload and stream"
     click.echo(
@@ -71,5 +99,14 @@ def serve(service: str | None, host: str, port: int | None, workers: int, thread
             "post_fork": _reset_connections,
             # Several vidstream servers share a host; a shared control socket would clash.
             "control_socket_disable": True,
+            **_worker_hooks(settings, service, with_worker),
         },
     ).run()
+
+
+def _worker_hooks(settings: Settings, service: str | None, wanted: bool | None) -> dict[str, Any]:
+    """gunicorn hooks that run a job worker beside the server, when one is wanted."""
+    if wanted is False or (wanted is None and not wants_embedded_worker(settings, service)):
+        return {}
+    child = WorkerChild(concurrency_default())
+    return {"when_ready": child.start, "on_exit": child.stop}

@@ -29,6 +29,17 @@ class VideoProbe:
     video_codec: str
     audio_codec: str | None
     format_name: str
+    rotation: int = 0
+    frame_rate: float | None = None
+    sample_aspect: float = 1.0
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """Width and height as shown: non-square pixels stretched, rotation applied."""
+        width = max(2, round(self.width * self.sample_aspect))
+        if self.rotation % 180:
+            return self.height, width
+        return width, self.height
 
 
 def check_ftyp(path: Path) -> None:
@@ -66,7 +77,8 @@ def _inspect(container: av.container.InputContainer) -> VideoProbe:
     width, height = video.codec_context.width, video.codec_context.height
     if width <= 0 or height <= 0 or width * height > MAX_PIXELS:
         raise UnplayableVideoError(f"This video's frame size ({width}x{height}) is not supported.")
-    if not _decodes_a_frame(container, video):
+    first = _first_frame(container, video)
+    if first is None:
         raise UnplayableVideoError("This MP4 file's video track cannot be decoded.")
     audio = container.streams.audio[0] if container.streams.audio else None
     duration = None
@@ -81,14 +93,20 @@ def _inspect(container: av.container.InputContainer) -> VideoProbe:
         video_codec=video.codec_context.name,
         audio_codec=audio.codec_context.name if audio is not None else None,
         format_name=container.format.name,
+        rotation=int(first.rotation) % 360,
+        frame_rate=float(video.average_rate) if video.average_rate else None,
+        sample_aspect=float(video.sample_aspect_ratio or 1) or 1.0,
     )
 
 
-def _decodes_a_frame(container: av.container.InputContainer, video: av.VideoStream) -> bool:
+def _first_frame(
+    container: av.container.InputContainer, video: av.VideoStream
+) -> av.VideoFrame | None:
     """Decode packets until one frame comes out; give up after a bounded number of packets."""
     for count, packet in enumerate(container.demux(video)):
         if count > 300:
-            return False
-        for _frame in packet.decode():
-            return True
-    return False
+            return None
+        for frame in packet.decode():
+            if isinstance(frame, av.VideoFrame):
+                return frame
+    return None

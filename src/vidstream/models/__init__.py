@@ -1,7 +1,19 @@
 """SQLAlchemy 2.0 typed models."""
 
 from vidstream.models.base import Base
+from vidstream.models.token import AccessToken
+from vidstream.models.upload import Upload
 from vidstream.models.user import User
 from vidstream.models.video import Video, VideoStatus
+from vidstream.models.video_job import ProcessingStep, VideoJob
 
-__all__ = ["Base", "User", "Video", "VideoStatus"]
+__all__ = [
+    "AccessToken",
+    "Base",
+    "ProcessingStep",
+    "Upload",
+    "User",
+    "Video",
+    "VideoJob",
+    "VideoStatus",
+]

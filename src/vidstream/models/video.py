@@ -7,13 +7,14 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, String, Text
+from sqlalchemy import BigInteger, Enum, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vidstream.models.base import Base, utcnow
 
 if TYPE_CHECKING:
     from vidstream.models.user import User
+    from vidstream.models.video_job import VideoJob
 
 
 class VideoStatus(enum.StrEnum):
@@ -67,13 +68,23 @@ class Video(Base):
             values_callable=lambda e: [m.value for m in e],
         ),
         default=VideoStatus.UPLOADING,
+        index=True,
     )
     status_reason: Mapped[str | None] = mapped_column(Text)
     etag: Mapped[str] = mapped_column(String(32), default=new_etag)
+    # What processing has published so far; each flag is set only once its files are
+    # all stored, so a flag never points at a half-written set.
+    poster_ready: Mapped[bool] = mapped_column(default=False, server_default=false())
+    storyboard_ready: Mapped[bool] = mapped_column(default=False, server_default=false())
+    renditions: Mapped[str | None] = mapped_column(String(64))
+    assets_version: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     owner: Mapped[User] = relationship(back_populates="videos")
+    job: Mapped[VideoJob | None] = relationship(
+        back_populates="video", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def original_key(self) -> str:
@@ -85,7 +96,32 @@ class Video(Base):
         """Every stored file of this video lives under this prefix."""
         return f"videos/{self.public_id}/"
 
+    @property
+    def rendition_names(self) -> tuple[str, ...]:
+        """The HLS renditions published, lowest first (empty until all of them are)."""
+        return split_renditions(self.renditions)
+
 
 def original_key(public_id: str) -> str:
     """Storage key of a video's original file."""
     return f"videos/{public_id}/original.mp4"
+
+
+def hls_key(public_id: str, *parts: str) -> str:
+    """Storage key of an HLS file: ``videos/<id>/hls/master.m3u8``, ``.../hls/360p/...``."""
+    return "/".join((f"videos/{public_id}/hls", *parts))
+
+
+def image_key(public_id: str, name: str) -> str:
+    """Storage key of a picture made from the video (poster, thumbnail, storyboard)."""
+    return f"videos/{public_id}/images/{name}"
+
+
+def derived_prefixes(public_id: str) -> tuple[str, str]:
+    """Every prefix under which processing writes; the original lives outside them."""
+    return (f"videos/{public_id}/hls/", f"videos/{public_id}/images/")
+
+
+def split_renditions(value: str | None) -> tuple[str, ...]:
+    """``"240p,360p"`` as ``("240p", "360p")``; empty for None or ''."""
+    return tuple(name for name in (value or "").split(",") if name)

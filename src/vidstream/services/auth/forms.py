@@ -42,3 +42,16 @@ class SignUpForm(FlaskForm):
         "Repeat password",
         validators=[InputRequired(), EqualTo("password", message="The passwords do not match.")],
     )
+
+
+class TokenForm(FlaskForm):
+    """Name a new personal access token (for a script or an upload client)."""
+
+    name = StringField(
+        "Token name",
+        validators=[InputRequired(), Length(max=100, message="Names are at most 100 characters.")],
+    )
+
+
+class RevokeTokenForm(FlaskForm):
+    """Revoking a token is a POST with a CSRF token and nothing else."""

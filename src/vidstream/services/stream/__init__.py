@@ -2,6 +2,10 @@
 
 from flask import Blueprint
 
-bp = Blueprint("stream", __name__)
+from vidstream.views import processing_json
 
-from vidstream.services.stream import api, routes  # noqa: E402,F401  (registers the views)
+bp = Blueprint("stream", __name__)
+# Pages show each video's processing state the way the API reports it.
+bp.add_app_template_global(processing_json, "processing")
+
+from vidstream.services.stream import api, derived, routes  # noqa: E402,F401  (registers the views)

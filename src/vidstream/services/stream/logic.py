@@ -6,6 +6,7 @@ import logging
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from vidstream.extensions import db
 from vidstream.media_index import forget_media
@@ -21,6 +22,7 @@ def list_videos(user_id: int) -> list[Video]:
         select(Video)
         .where(Video.owner_id == user_id)
         .order_by(Video.created_at.desc(), Video.id.desc())
+        .options(selectinload(Video.job))
     )
     return list(db.session.scalars(query))
 

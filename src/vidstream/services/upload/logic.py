@@ -17,8 +17,10 @@ from sqlalchemy import func, select
 from vidstream.config import Settings
 from vidstream.errors import AppError
 from vidstream.extensions import db
+from vidstream.jobs.tasks import enqueue_processing
+from vidstream.media.faststart import moov_at_front
 from vidstream.media.probe import NotMP4Error, UnplayableVideoError, VideoProbe, probe_video
-from vidstream.models import User, Video, VideoStatus
+from vidstream.models import User, Video, VideoJob, VideoStatus
 from vidstream.models.video import new_public_id, original_key
 from vidstream.storage import Storage
 
@@ -105,22 +107,30 @@ def validate_media(path: Path) -> VideoProbe:
 
 
 def accept_upload(user_id: int, staged: Path, filename: str | None, title: str | None) -> Video:
-    """Validate, store and record one staged upload; return the committed video."""
+    """Validate, store and record one staged upload; return the committed video.
+
+    The video is left ``ready_original`` (its index is already in front) or
+    ``validating``, and its processing is queued once the row is committed.
+    """
     settings: Settings = current_app.extensions["vidstream.settings"]
     storage: Storage = current_app.extensions["vidstream.storage"]
     size = staged.stat().st_size
     check_size(settings, size)
     check_quota(settings, user_id, size)
     probe = validate_media(staged)
+    # With its index in front the file plays at once; otherwise the worker moves it first.
+    status = VideoStatus.READY_ORIGINAL if moov_at_front(staged) else VideoStatus.VALIDATING
     name = display_name(filename)
     public_id = new_public_id()
     storage.put_file(original_key(public_id), staged)
     try:
-        return _record(settings, user_id, public_id, name, title, size, probe)
+        video = _record(settings, user_id, public_id, name, title, size, probe, status)
     except BaseException:
         db.session.rollback()
         storage.delete_prefix(f"videos/{public_id}/")
         raise
+    enqueue_processing(video.id, status)
+    return video
 
 
 def _record(
@@ -131,10 +141,12 @@ def _record(
     title: str | None,
     size: int,
     probe: VideoProbe,
+    status: VideoStatus,
 ) -> Video:
     """Commit the row, re-checking the quota while holding the owner's row lock."""
     db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
     check_quota(settings, user_id, size)
+    width, height = probe.display_size
     video = Video(
         public_id=public_id,
         owner_id=user_id,
@@ -143,11 +155,12 @@ def _record(
         size_bytes=size,
         content_type="video/mp4",
         duration_seconds=probe.duration_seconds,
-        width=probe.width,
-        height=probe.height,
+        width=width,
+        height=height,
         video_codec=probe.video_codec,
         audio_codec=probe.audio_codec,
-        status=VideoStatus.READY,
+        status=status,
+        job=VideoJob(),
     )
     db.session.add(video)
     db.session.commit()

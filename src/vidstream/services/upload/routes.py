@@ -25,7 +25,7 @@ def upload_form() -> str:
 
 
 @bp.post("/upload")
-@csrf.exempt
+@csrf.exempt  # type: ignore[untyped-decorator]
 @login_required
 def upload() -> Response | tuple[str | Response, int]:
     """Receive one MP4 in the field ``filename``; store it, then go to the library.

@@ -1,0 +1,77 @@
+"""What every pipeline step works with: the job, its outcome, and media failures."""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from vidstream.config import Settings
+from vidstream.jobs.lease import Lease
+from vidstream.jobs.records import VideoFacts
+from vidstream.jobs.workspace import local_copy
+from vidstream.models import ProcessingStep
+from vidstream.storage import Storage
+
+# Where each step's share of the overall progress starts, and how large it is.
+PROGRESS = {
+    ProcessingStep.FASTSTART: (0.0, 0.05),
+    ProcessingStep.POSTER: (0.05, 0.02),
+    ProcessingStep.STORYBOARD: (0.07, 0.08),
+    ProcessingStep.RENDITIONS: (0.15, 0.85),
+}
+
+
+class Outcome(enum.Enum):
+    """How a job run ended."""
+
+    PLAYABLE = "playable"  # prepared: rendering comes next
+    READY = "ready"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # nothing to do, or another worker has it
+    INTERRUPTED = "interrupted"  # stopped by a shutdown; the sweep hands it out again
+
+
+class MediaFailure(Exception):
+    """The video itself cannot be processed; the message is shown to its owner."""
+
+    def __init__(self, reason: str, detail: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class Job:
+    """One run of a stage for one video: its lease, facts, folder and deadline."""
+
+    lease: Lease
+    facts: VideoFacts
+    settings: Settings
+    storage: Storage
+    folder: Path
+    deadline: float
+
+    def timeout(self) -> float:
+        """Seconds left before the job's time limit."""
+        return max(1.0, self.deadline - time.monotonic())
+
+    def begin(self, step: ProcessingStep) -> None:
+        """Record that ``step`` has started (its share of the progress starts now)."""
+        self.lease.report(step, PROGRESS[step][0], force=True)
+
+    def finish(self, step: ProcessingStep) -> None:
+        """Record that ``step`` is done; raises if the video was deleted meanwhile."""
+        start, share = PROGRESS[step]
+        self.lease.report(step, start + share, force=True)
+
+    def progress(self, step: ProcessingStep) -> Callable[[float], None]:
+        """A callback that records ``step``'s fraction done as overall progress."""
+        start, share = PROGRESS[step]
+        return lambda fraction: self.lease.report(step, start + share * fraction)
+
+    def source(self) -> Path:
+        """A local path of the original for ffmpeg to read."""
+        return local_copy(self.storage, self.facts.original_key, self.folder)

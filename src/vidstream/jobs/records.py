@@ -1,0 +1,145 @@
+"""The video row as the truth about processing: every state change, one commit each.
+
+Each change is a single UPDATE by id (never a loaded object that a concurrent delete
+could turn stale), followed by dropping the cached serving facts, so the stream
+service sees the new state on its next request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from vidstream.extensions import db
+from vidstream.media.probe import VideoProbe
+from vidstream.media_index import forget_media
+from vidstream.models import ProcessingStep, Video, VideoJob, VideoStatus
+from vidstream.models.video import derived_prefixes, new_etag, split_renditions
+from vidstream.storage import Storage
+
+
+@dataclass(frozen=True)
+class VideoFacts:
+    """What a job needs to know about a video, read once at its start."""
+
+    id: int
+    public_id: str
+    status: VideoStatus
+    original_key: str
+    duration: float | None
+    poster_ready: bool
+    storyboard_ready: bool
+    renditions: tuple[str, ...]
+    assets_version: str | None
+
+
+def load_facts(video_id: int) -> VideoFacts | None:
+    """The video's current facts, or None if it was deleted."""
+    video = db.session.scalar(select(Video).where(Video.id == video_id))
+    if video is None:
+        return None
+    facts = VideoFacts(
+        id=video.id,
+        public_id=video.public_id,
+        status=video.status,
+        original_key=video.original_key,
+        duration=video.duration_seconds,
+        poster_ready=video.poster_ready,
+        storyboard_ready=video.storyboard_ready,
+        renditions=split_renditions(video.renditions),
+        assets_version=video.assets_version,
+    )
+    db.session.commit()
+    return facts
+
+
+def _update_video(facts: VideoFacts, **values: object) -> None:
+    db.session.execute(update(Video).where(Video.id == facts.id).values(**values))
+    db.session.commit()
+    forget_media(facts.public_id)
+
+
+def _update_job(video_id: int, **values: object) -> None:
+    db.session.execute(update(VideoJob).where(VideoJob.video_id == video_id).values(**values))
+
+
+def mark_playable(facts: VideoFacts, probe: VideoProbe, size: int, *, rewritten: bool) -> None:
+    """``ready_original``: the original can be streamed; record what probing found."""
+    width, height = probe.display_size
+    values: dict[str, object] = {
+        "status": VideoStatus.READY_ORIGINAL,
+        "status_reason": None,
+        "duration_seconds": probe.duration_seconds,
+        "width": width,
+        "height": height,
+        "video_codec": probe.video_codec,
+        "audio_codec": probe.audio_codec,
+    }
+    if rewritten:
+        values.update(size_bytes=size, etag=new_etag())
+    _update_job(facts.id, attempts=0)
+    _update_video(facts, **values)
+
+
+def start_rendering(facts: VideoFacts) -> str:
+    """``processing``; return the version tag the derived files' ETags will carry."""
+    version = facts.assets_version or new_etag()
+    _update_video(facts, status=VideoStatus.PROCESSING, assets_version=version)
+    return version
+
+
+def record_assets(facts: VideoFacts, **flags: object) -> None:
+    """Record that a set of derived files (poster, storyboard) is fully stored."""
+    _update_video(facts, **flags)
+
+
+def mark_ready(facts: VideoFacts, renditions: list[str]) -> None:
+    """``ready``: every derived file is stored and the HLS ladder may be served."""
+    _update_job(facts.id, step=ProcessingStep.DONE.value, progress=1.0, attempts=0)
+    _update_video(facts, status=VideoStatus.READY, renditions=",".join(renditions))
+
+
+def remove_derived(public_id: str) -> None:
+    """Delete every file processing wrote for the video; the original stays."""
+    storage: Storage = current_app.extensions["vidstream.storage"]
+    for prefix in derived_prefixes(public_id):
+        storage.delete_prefix(prefix)
+
+
+def mark_failed(facts: VideoFacts, reason: str, detail: str | None = None) -> None:
+    """``failed`` with a reason a person can act on; no derived file is left behind."""
+    db.session.rollback()
+    _update_job(facts.id, step=ProcessingStep.FAILED.value, error_detail=detail)
+    _update_video(
+        facts,
+        status=VideoStatus.FAILED,
+        status_reason=reason,
+        poster_ready=False,
+        storyboard_ready=False,
+        renditions=None,
+    )
+    remove_derived(facts.public_id)
+
+
+def reset_for_reprocessing(video: Video) -> None:
+    """Forget every derived file of ``video`` so the pipeline makes them anew.
+
+    A video that can be played stays playable while it is processed again; any other
+    is validated again first. The caller commits and enqueues.
+    """
+    if not video.status.playable:
+        video.status = VideoStatus.VALIDATING
+    elif video.status is VideoStatus.READY:
+        video.status = VideoStatus.READY_ORIGINAL
+    video.status_reason = None
+    video.poster_ready = video.storyboard_ready = False
+    video.renditions = None
+    video.assets_version = None
+    if video.job is None:
+        video.job = VideoJob()
+    video.job.step = ProcessingStep.QUEUED.value
+    video.job.progress = 0.0
+    video.job.attempts = 0
+    video.job.error_detail = None

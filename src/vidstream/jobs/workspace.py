@@ -1,0 +1,44 @@
+"""A job's scratch folder, its local view of the original, and publishing into storage."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from vidstream.storage import LocalStorage, Storage
+
+
+@contextmanager
+def scratch_folder(work_dir: Path, public_id: str) -> Iterator[Path]:
+    """A fresh folder for one job run, removed afterwards whatever happens."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=work_dir, prefix=f"{public_id}-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def local_copy(storage: Storage, key: str, folder: Path) -> Path:
+    """A path ffmpeg can read for ``key``: the file itself on local storage, else a copy."""
+    if isinstance(storage, LocalStorage):
+        return storage.path(key)
+    target = folder / "source.mp4"
+    with storage.open(key) as source, open(target, "wb") as out:
+        shutil.copyfileobj(source, out, 1024 * 1024)
+    return target
+
+
+def publish(storage: Storage, files: list[tuple[Path, str]]) -> None:
+    """Store each local file under its key, in order (so the last one can mark completion)."""
+    for path, key in files:
+        storage.put_file(key, path)
+
+
+def tree_files(folder: Path) -> list[Path]:
+    """Every file under ``folder``, sorted, playlists after the segments they list."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return sorted(files, key=lambda p: p.suffix == ".m3u8")

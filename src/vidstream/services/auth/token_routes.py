@@ -1,0 +1,51 @@
+"""Token pages: list, create (the secret is shown once) and revoke."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template
+from werkzeug.wrappers import Response
+
+from vidstream.errors import AppError
+from vidstream.security import current_user_id, session_required
+from vidstream.services.auth import bp
+from vidstream.services.auth.forms import RevokeTokenForm, TokenForm
+from vidstream.services.auth.tokens import create_token, list_tokens, revoke_token
+from vidstream.urls import service_url
+
+
+def _page(form: TokenForm, secret: str | None = None, status: int = 200) -> tuple[str, int]:
+    tokens = list_tokens(current_user_id() or 0)
+    html = render_template("auth/tokens.html", form=form, tokens=tokens, secret=secret)
+    return html, status
+
+
+@bp.get("/tokens")
+@session_required
+def tokens() -> tuple[str, int]:
+    """The user's personal access tokens and a form to make one."""
+    return _page(TokenForm())
+
+
+@bp.post("/tokens")
+@session_required
+def tokens_create() -> tuple[str, int]:
+    """Create a token and show its secret, this once."""
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _page(form, status=422)
+    try:
+        _token, secret = create_token(current_user_id() or 0, form.name.data or "")
+    except AppError as error:
+        form.name.errors = [error.message]
+        return _page(form, status=error.status)
+    return _page(TokenForm(formdata=None), secret=secret, status=201)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@session_required
+def tokens_revoke(token_id: int) -> Response:
+    """Revoke one token; scripts using it are refused from now on."""
+    if not RevokeTokenForm().validate_on_submit():
+        raise AppError(400, "This form has expired. Reload the page and try again.")
+    revoke_token(current_user_id() or 0, token_id)
+    return redirect(service_url("auth.tokens"), code=303)

@@ -1,0 +1,115 @@
+"""Serving what processing made: HLS playlists and segments, poster, storyboard.
+
+Every file goes through the same access check as the original (a stranger gets
+404) and the same Range/ETag serving. Path segments from the URL are matched
+against strict patterns before a storage key is built from them, and the key is
+built from the video's stored id, never from the text of the request.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import BinaryIO
+
+from flask import current_app
+from werkzeug.wrappers import Response
+
+from vidstream.errors import AppError
+from vidstream.media_index import MediaInfo
+from vidstream.models.video import hls_key, image_key
+from vidstream.security import login_required, owned_media
+from vidstream.services.stream import bp
+from vidstream.services.stream.ranges import serve_file
+from vidstream.storage import ObjectNotFound, Storage, check_key
+
+RENDITION = re.compile(r"[0-9]{3,4}p")
+HLS_FILE = re.compile(r"index\.m3u8|init\.mp4|seg_[0-9]{5}\.m4s")
+CONTENT_TYPES = {
+    "m3u8": "application/vnd.apple.mpegurl",
+    "m4s": "video/iso.segment",
+    "mp4": "video/mp4",
+    "jpg": "image/jpeg",
+    "vtt": "text/vtt; charset=utf-8",
+}
+NO_FILE = "No such file exists for this video."
+
+
+def _serve(info: MediaInfo, key: str) -> Response:
+    storage: Storage = current_app.extensions["vidstream.storage"]
+    try:
+        size = storage.size(check_key(key))
+    except (ObjectNotFound, ValueError):
+        raise AppError(404, NO_FILE) from None
+
+    def open_body() -> BinaryIO:
+        return storage.open(key)
+
+    return serve_file(
+        open_body,
+        size=size,
+        etag=info.assets_version or info.etag,
+        last_modified=info.last_modified,
+        content_type=CONTENT_TYPES[key.rsplit(".", 1)[-1]],
+    )
+
+
+def _hls_ready(public_id: str) -> MediaInfo:
+    info = owned_media(public_id)
+    if not info.rendition_names:
+        raise AppError(409, "This video's streaming versions are not ready yet.")
+    return info
+
+
+@bp.route("/media/<public_id>/hls/master.m3u8", methods=["GET", "HEAD"])
+@login_required
+def hls_master(public_id: str) -> Response:
+    """The HLS master playlist: every rendition with its bandwidth, size and codecs."""
+    info = _hls_ready(public_id)
+    return _serve(info, hls_key(info.public_id, "master.m3u8"))
+
+
+@bp.route("/media/<public_id>/hls/<rendition>/<name>", methods=["GET", "HEAD"])
+@login_required
+def hls_file(public_id: str, rendition: str, name: str) -> Response:
+    """A rendition's media playlist, init section or segment."""
+    info = _hls_ready(public_id)
+    if not RENDITION.fullmatch(rendition) or rendition not in info.rendition_names:
+        raise AppError(404, NO_FILE)
+    if not HLS_FILE.fullmatch(name):
+        raise AppError(404, NO_FILE)
+    return _serve(info, hls_key(info.public_id, rendition, name))
+
+
+def _picture(public_id: str, name: str, *, storyboard: bool = False) -> Response:
+    info = owned_media(public_id)
+    if not (info.storyboard if storyboard else info.poster):
+        raise AppError(409, "This video's pictures are not ready yet.")
+    return _serve(info, image_key(info.public_id, name))
+
+
+@bp.route("/media/<public_id>/poster.jpg", methods=["GET", "HEAD"])
+@login_required
+def poster(public_id: str) -> Response:
+    """A representative frame, at most 1280 pixels on its long side."""
+    return _picture(public_id, "poster.jpg")
+
+
+@bp.route("/media/<public_id>/thumb.jpg", methods=["GET", "HEAD"])
+@login_required
+def thumbnail(public_id: str) -> Response:
+    """The poster at library-tile size (at most 320 pixels)."""
+    return _picture(public_id, "thumb.jpg")
+
+
+@bp.route("/media/<public_id>/storyboard.vtt", methods=["GET", "HEAD"])
+@login_required
+def storyboard_index(public_id: str) -> Response:
+    """WebVTT cues pointing into the storyboard sprite sheet."""
+    return _picture(public_id, "storyboard.vtt", storyboard=True)
+
+
+@bp.route("/media/<public_id>/storyboard.jpg", methods=["GET", "HEAD"])
+@login_required
+def storyboard_image(public_id: str) -> Response:
+    """The storyboard sprite sheet: a grid of small frames every few seconds."""
+    return _picture(public_id, "storyboard.jpg", storyboard=True)

@@ -1,0 +1,209 @@
+"""The bytes of an unfinished tus upload: one partial file per upload, one writer at a time.
+
+A partial file lives under the staging directory, named by the upload's public id
+(never by the uploader's file name). Bytes are appended with ``O_APPEND`` and fsynced
+before the database offset moves, so the recorded offset never runs ahead of the disk;
+after a crash mid-chunk the file may be longer than the recorded offset, and the next
+writer cuts it back.
+
+A writer holds a per-upload lock: a Redis lock (``SET NX PX``, via redis-py's ``Lock``)
+when Redis is configured, so it holds across every upload process sharing the staging
+storage, else an ``flock`` on the partial file itself, which the kernel drops when a
+process dies.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import redis
+from flask import current_app
+from redis.exceptions import LockError
+from werkzeug.exceptions import ClientDisconnected
+
+from vidstream.config import Settings
+from vidstream.errors import AppError
+from vidstream.storage import StorageFullError
+
+log = logging.getLogger(__name__)
+
+READ_BYTES = 1024 * 1024
+# Bytes between two durable checkpoints while one request body streams in.
+CHECKPOINT_BYTES = 16 * 1024 * 1024
+
+BUSY = "Another request is writing to this upload right now; try again in a moment."
+
+
+def partial_dir(settings: Settings) -> Path:
+    """Where partial files live (a folder the form upload's staging sweep never touches)."""
+    path = settings.staging_dir / "tus"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def partial_path(settings: Settings, public_id: str) -> Path:
+    """The partial file of one upload."""
+    return partial_dir(settings) / public_id
+
+
+def partial_size(settings: Settings, public_id: str) -> int:
+    """Bytes in the partial file (0 if it does not exist yet)."""
+    try:
+        return partial_path(settings, public_id).stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+class BodyStream(Protocol):
+    """A request body read into a caller's buffer (werkzeug's ``request.stream`` is one)."""
+
+    def readinto(self, buffer: memoryview, /) -> int | None:
+        """Fill ``buffer`` with up to its length in bytes; return how many (0 at the end)."""
+        ...
+
+
+@dataclass
+class Partial:
+    """An open, locked partial file; ``keep_alive`` must be called while writing."""
+
+    path: Path
+    fd: int
+    keep_alive: Callable[[], None] = field(default=lambda: None)
+
+    def size(self) -> int:
+        """Bytes in the file now."""
+        return os.fstat(self.fd).st_size
+
+    def cut_to(self, offset: int) -> None:
+        """Drop every byte after ``offset`` (bytes of a chunk that was never recorded)."""
+        if self.size() > offset:
+            os.ftruncate(self.fd, offset)
+            os.fsync(self.fd)
+
+    def sync(self) -> None:
+        """Make every appended byte durable."""
+        os.fsync(self.fd)
+
+
+class _RedisKeepAlive:
+    """Extends a Redis lock's expiry while its holder is busy streaming a body."""
+
+    def __init__(self, lock: Any, ttl: float) -> None:
+        self.lock = lock
+        self.every = ttl / 3
+        self.last = time.monotonic()
+
+    def __call__(self) -> None:
+        if time.monotonic() - self.last < self.every:
+            return
+        try:
+            self.lock.reacquire()
+        except LockError:
+            # The lock expired (the client stalled longer than its lifetime): someone else
+            # may be writing now, so not one more byte from this request.
+            raise AppError(423, BUSY) from None
+        self.last = time.monotonic()
+
+
+@contextmanager
+def locked_partial(public_id: str) -> Iterator[Partial]:
+    """Open the upload's partial file holding its lock; 423 if another writer holds it."""
+    settings: Settings = current_app.extensions["vidstream.settings"]
+    client: redis.Redis[bytes] | None = current_app.extensions.get("vidstream.redis")
+    path = partial_path(settings, public_id)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    try:
+        if client is None:
+            with _flocked(fd):
+                yield Partial(path, fd)
+        else:
+            ttl = settings.upload_lock_seconds
+            name = f"{settings.redis_prefix}tus-lock:{public_id}"
+            with _redis_locked(client, name, ttl) as lock:
+                yield Partial(path, fd, _RedisKeepAlive(lock, ttl))
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _flocked(fd: int) -> Iterator[None]:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise AppError(423, BUSY) from None
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _redis_locked(client: redis.Redis[bytes], name: str, ttl: int) -> Iterator[Any]:
+    lock = client.lock(name, timeout=ttl, blocking=False)
+    if not lock.acquire():
+        raise AppError(423, BUSY)
+    try:
+        yield lock
+    finally:
+        try:
+            lock.release()
+        except LockError:
+            log.warning("upload lock %s had expired before release", name)
+
+
+def append_body(
+    partial: Partial,
+    body: BodyStream,
+    length: int,
+    checkpoint: Callable[[int], None] | None,
+    hasher: Any = None,
+) -> tuple[int, bool]:
+    """Append up to ``length`` bytes of ``body``; return (bytes appended, body complete).
+
+    Every :data:`CHECKPOINT_BYTES` the file is fsynced and ``checkpoint(appended)`` is
+    called so the caller can record the new offset; pass None when nothing may be
+    recorded before the whole body is checked. A client that disconnects mid-body
+    ends the loop early, keeping what arrived.
+    """
+    appended = since_checkpoint = 0
+    # One buffer for the whole body: no fresh allocation (and page faults) per read.
+    buffer = memoryview(bytearray(READ_BYTES))
+    while appended < length:
+        try:
+            got = body.readinto(buffer[: min(READ_BYTES, length - appended)]) or 0
+        except (ClientDisconnected, OSError):
+            got = 0
+        if not got:
+            return appended, False
+        data = buffer[:got]
+        partial.keep_alive()
+        _write_all(partial.fd, data)
+        if hasher is not None:
+            hasher.update(data)
+        appended += got
+        since_checkpoint += got
+        if checkpoint is not None and since_checkpoint >= CHECKPOINT_BYTES:
+            partial.sync()
+            checkpoint(appended)
+            since_checkpoint = 0
+    return appended, True
+
+
+def _write_all(fd: int, data: memoryview) -> None:
+    view = data
+    try:
+        while view:
+            view = view[os.write(fd, view) :]
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFullError("the staging disk is full") from exc
+        raise

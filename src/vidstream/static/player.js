@@ -1,0 +1,155 @@
+// The player: HLS where the browser plays it natively, the faststart MP4 elsewhere,
+// a quality menu for HLS, and storyboard previews above a seek bar.
+//
+// Progressive enhancement: without this script the <video> plays the original MP4 with
+// the browser's own controls. Browsers without native HLS (most desktop ones) keep that
+// MP4, which has its index in front and so starts at once and seeks by byte ranges.
+"use strict";
+
+(function () {
+  const HLS_TYPE = "application/vnd.apple.mpegurl";
+  const root = document.querySelector("[data-player]");
+  if (!root) return;
+  const video = root.querySelector("video");
+  let hlsStarted = false;
+  let storyboardLoaded = false;
+
+  // ----- sources and quality ----------------------------------------------------------
+
+  function nativeHls() {
+    return typeof video.canPlayType === "function" && video.canPlayType(HLS_TYPE) !== "";
+  }
+
+  function switchSource(url) {
+    const at = video.currentTime;
+    const playing = !video.paused;
+    video.addEventListener("loadedmetadata", function restore() {
+      video.removeEventListener("loadedmetadata", restore);
+      if (at) video.currentTime = at;
+      if (playing) video.play().catch(function () {});
+    });
+    video.src = url;
+  }
+
+  function offerQualities(master, playlist) {
+    const box = root.querySelector("[data-quality]");
+    const select = root.querySelector("[data-quality-select]");
+    const variants = playlist.split(/\r?\n/).filter(function (line) {
+      return line && !line.startsWith("#");
+    });
+    select.replaceChildren(new Option("Auto", master, true, true));
+    variants.reverse().forEach(function (uri) {
+      select.append(new Option(uri.split("/")[0], new URL(uri, master).href));
+    });
+    select.addEventListener("change", function () {
+      switchSource(select.value);
+    });
+    box.hidden = variants.length < 2;
+  }
+
+  function startHls() {
+    const master = root.dataset.hls;
+    if (hlsStarted || !master || !nativeHls()) return;
+    hlsStarted = true;
+    const url = new URL(master, location.href).href;
+    switchSource(url);
+    fetch(url, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (playlist) { offerQualities(url, playlist); })
+      .catch(function () {});
+  }
+
+  // ----- storyboard previews ----------------------------------------------------------
+
+  function seconds(stamp) {
+    return stamp.split(":").reduce(function (total, part) {
+      return total * 60 + parseFloat(part);
+    }, 0);
+  }
+
+  function parseVtt(text, base) {
+    const cues = [];
+    text.split(/\r?\n\r?\n/).forEach(function (block) {
+      const lines = block.trim().split(/\r?\n/);
+      const timing = lines.findIndex(function (line) { return line.includes("-->"); });
+      if (timing < 0 || !lines[timing + 1]) return;
+      const [start, end] = lines[timing].split("-->").map(function (s) { return seconds(s.trim()); });
+      const [file, fragment] = lines[timing + 1].trim().split("#xywh=");
+      if (!fragment) return;
+      const [x, y, w, h] = fragment.split(",").map(Number);
+      cues.push({ start, end, url: new URL(file, base).href, x, y, w, h });
+    });
+    return cues;
+  }
+
+  function clock(t) {
+    const whole = Math.max(0, Math.floor(t));
+    const s = String(whole % 60).padStart(2, "0");
+    const m = Math.floor(whole / 60) % 60;
+    return whole >= 3600 ? Math.floor(whole / 3600) + ":" + String(m).padStart(2, "0") + ":" + s : m + ":" + s;
+  }
+
+  function showPreview(cues, range, event) {
+    const preview = root.querySelector("[data-scrubber-preview]");
+    const image = root.querySelector("[data-scrubber-image]");
+    const rect = range.getBoundingClientRect();
+    const fraction = Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width));
+    const at = fraction * (video.duration || 0);
+    const cue = cues.find(function (c) { return at >= c.start && at < c.end; }) || cues[cues.length - 1];
+    image.style.backgroundImage = "url(\"" + cue.url + "\")";
+    image.style.backgroundPosition = -cue.x + "px " + -cue.y + "px";
+    image.style.width = cue.w + "px";
+    image.style.height = cue.h + "px";
+    root.querySelector("[data-scrubber-time]").textContent = clock(at);
+    preview.style.left = Math.min(Math.max(0, fraction * rect.width - cue.w / 2), rect.width - cue.w) + "px";
+    preview.hidden = false;
+  }
+
+  function enableScrubber(cues) {
+    const box = root.querySelector("[data-scrubber]");
+    const range = root.querySelector("[data-scrubber-range]");
+    const preview = root.querySelector("[data-scrubber-preview]");
+    video.addEventListener("timeupdate", function () {
+      if (video.duration) range.value = Math.round((video.currentTime / video.duration) * 1000);
+    });
+    range.addEventListener("input", function () {
+      if (video.duration) video.currentTime = (range.value / 1000) * video.duration;
+    });
+    range.addEventListener("pointermove", function (event) {
+      if (cues.length) showPreview(cues, range, event);
+    });
+    range.addEventListener("pointerleave", function () { preview.hidden = true; });
+    box.hidden = false;
+  }
+
+  function loadStoryboard(url) {
+    if (storyboardLoaded || !url || !window.fetch) return;
+    storyboardLoaded = true;
+    const absolute = new URL(url, location.href).href;
+    fetch(absolute, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("status " + response.status);
+        return response.text();
+      })
+      .then(function (text) { enableScrubber(parseVtt(text, absolute)); })
+      .catch(function () { storyboardLoaded = false; });
+  }
+
+  // ----- a video that becomes playable or ready while the page is open ----------------
+
+  document.addEventListener("vidstream:status", function (event) {
+    const info = event.detail;
+    if (["ready_original", "processing", "ready"].includes(info.status) && !video.getAttribute("src")) {
+      video.src = info.urls.original;
+    }
+    if (info.urls.poster && !video.getAttribute("poster")) video.poster = info.urls.poster;
+    if (info.status === "ready" && info.urls.hls) {
+      root.dataset.hls = info.urls.hls;
+      if (video.paused && video.currentTime === 0) startHls();
+    }
+    if (info.urls.storyboard) loadStoryboard(info.urls.storyboard);
+  });
+
+  startHls();
+  loadStoryboard(root.dataset.storyboard);
+})();

@@ -1,0 +1,73 @@
+"""Migration 0002 on SQLite and (in the MariaDB pass) on MariaDB: up, data, down, up."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from tests.conftest import TEST_DB
+from vidstream import create_app
+from vidstream.config import load_settings
+from vidstream.db_migrate import alembic_config, upgrade_database
+from vidstream.extensions import db
+
+
+@pytest.fixture
+def empty_database(tmp_path: Path) -> Iterator[str]:
+    """A database with no tables: a SQLite file, or a new MariaDB database in that pass."""
+    if not TEST_DB:
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    name = f"vidstream_mig_{secrets.token_hex(4)}"
+    server = sa.create_engine(TEST_DB)
+    with server.begin() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
+    yield TEST_DB.rstrip("/") + "/" + name
+    with server.begin() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+    server.dispose()
+
+
+def test_media_pipeline_migration(tmp_path: Path, empty_database: str) -> None:
+    settings = load_settings(
+        env={}, data_dir=tmp_path / "data", database_url=empty_database, secret_key="k" * 40
+    )
+    app = create_app(settings)
+    upgrade_database(app, "0001")
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO users (id, username, password_hash, is_admin, created_at) "
+            "VALUES (1, 'old', 'x', 0, '2026-01-01 00:00:00')"
+        ))  # fmt: skip
+        conn.execute(sa.text(
+            "INSERT INTO videos (public_id, owner_id, title, original_filename, size_bytes, "
+            "content_type, status, etag, created_at, updated_at) VALUES ('v1', 1, 't', 't.mp4', "
+            "1, 'video/mp4', 'ready', 'e', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        ))  # fmt: skip
+
+    upgrade_database(app)
+    with app.app_context(), db.engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT status, poster_ready, renditions FROM videos")).one()
+        assert tuple(row) == ("ready_original", 0, None)
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM video_jobs")).scalar() == 0
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("videos")}
+        assert {"poster_ready", "storyboard_ready", "renditions", "assets_version"} <= columns
+
+    with app.app_context(), db.engine.begin() as conn:
+        cfg = alembic_config(app.config["SQLALCHEMY_DATABASE_URI"])
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002@-1")
+    with app.app_context(), db.engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        assert "video_jobs" not in inspector.get_table_names()
+        assert "poster_ready" not in {c["name"] for c in inspector.get_columns("videos")}
+        assert "uploads" in inspector.get_table_names()  # the other branch stays
+
+    upgrade_database(app)
+    with app.app_context():
+        db.engine.dispose()
