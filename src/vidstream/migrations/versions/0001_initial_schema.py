@@ -69,8 +69,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("videos", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_videos_owner_id"))
-
+    # Dropping a table drops its indexes; dropping an index first fails on MySQL while a
+    # foreign key still needs it.
     op.drop_table("videos")
     op.drop_table("users")

@@ -29,7 +29,7 @@ def upgrade() -> None:
         "video_jobs",
         sa.Column("video_id", sa.Integer(), nullable=False),
         sa.Column("step", sa.String(length=32), nullable=False),
-        sa.Column("progress", sa.Float(), nullable=False),
+        sa.Column("progress", sa.Double(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("lease_owner", sa.String(length=128), nullable=True),
         sa.Column("lease_token", sa.String(length=32), nullable=True),

@@ -62,11 +62,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("access_tokens", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_access_tokens_owner_id"))
+    # Dropping a table drops its indexes too; dropping an index first fails on MySQL
+    # while a foreign key still needs it.
     op.drop_table("access_tokens")
-
-    with op.batch_alter_table("uploads", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_uploads_expires_at"))
-        batch_op.drop_index(batch_op.f("ix_uploads_owner_id"))
     op.drop_table("uploads")
