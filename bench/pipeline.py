@@ -1,4 +1,4 @@
-"""The media pipeline benchmark, in one command: ``python -m bench.pipeline``.
+"""The media pipeline benchmark, in one command: ``python -m bench pipeline``.
 
 1. Overhead: a 60 s 1080p source goes through the pipeline exactly as a worker runs it
    (faststart, poster, storyboard, HLS ladder, with the database, storage and progress
@@ -43,7 +43,7 @@ MIB = 1024 * 1024
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line knobs; the defaults are the documented run."""
-    parser = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench pipeline", description=__doc__)
     add = parser.add_argument
     add("--seconds", type=int, default=60, help="length of the 1080p source")
     add("--big-mb", type=int, default=200, help="size of the upload-to-playable source (MB)")

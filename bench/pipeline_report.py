@@ -50,7 +50,7 @@ def render_section(results: dict[str, Any]) -> str:
     lines = [
         "## Media pipeline: overhead, time to playable, ladder speed",
         "",
-        "`python -m bench.pipeline` (one command; `--help` lists the knobs). Raw figures go "
+        "`python -m bench pipeline` (one command; `--help` lists the knobs). Raw figures go "
         "to `bench/out/pipeline-<time>.json`.",
         "",
         f"- Machine: {facts['cpu']}, {facts['cores']} cores, {facts['memory']} RAM, Linux "

@@ -38,7 +38,7 @@ TARGET_RATIO = 0.2
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line knobs; the defaults are the documented run."""
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench range", description=__doc__)
     add = parser.add_argument
     add("--size-mib", type=int, default=256, help="size of the served file")
     add("--offset-mib", type=int, default=100, help="where the range starts")

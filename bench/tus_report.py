@@ -60,7 +60,7 @@ def render_section(summary: dict[str, float], run: dict[str, Any], args: argpars
         [
             "## Resumable uploads (tus): throughput and memory",
             "",
-            f"`python -m bench.tus_upload` generates a {args.large_mib} MiB and a "
+            f"`python -m bench tus` generates a {args.large_mib} MiB and a "
             f"{args.small_mib} MiB MP4 (a short clip plus a `free` box), then, round by round, "
             "copies the large one with `cp` on the same disk and uploads each with tuspy "
             f"({args.chunk_mib} MiB per PATCH, Bearer token) to a fresh `vidstream serve "

@@ -1,4 +1,4 @@
-"""The resumable-upload benchmark, in one command: ``python -m bench.tus_upload``.
+"""The resumable-upload benchmark, in one command: ``python -m bench tus``.
 
 Uploads a large generated MP4 with tuspy to ``vidstream serve --service upload`` (a
 real account and access token, the whole protocol, validation and storage included)
@@ -40,7 +40,7 @@ DOC = ROOT / "docs" / "benchmarks.md"
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line knobs; the defaults are the documented run."""
-    parser = argparse.ArgumentParser(prog="python -m bench.tus_upload", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench tus", description=__doc__)
     add = parser.add_argument
     add("--large-mib", type=int, default=1024, help="size of the large upload")
     add("--small-mib", type=int, default=100, help="size of the small upload")

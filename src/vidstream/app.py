@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from flask import Flask, Response, redirect, session
+from flask import Flask, redirect, session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -15,8 +14,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from vidstream.config import SERVICES, ConfigError, Settings, load_settings
 from vidstream.errors import register_errorhandlers
 from vidstream.extensions import csrf, db
+from vidstream.headers import init_security_headers
 from vidstream.jobs.celery_app import init_celery
+from vidstream.logs import configure_logging
+from vidstream.ops import init_ops
+from vidstream.ratelimits import init_limits
 from vidstream.security import protect_from_csrf
+from vidstream.session_guard import init_session_guard
 from vidstream.sessions import init_sessions, redis_client
 from vidstream.storage import storage_from_url
 from vidstream.urls import build_url_map, service_url
@@ -37,6 +41,8 @@ def create_app(
     configure(app, settings)
     register_extensions(app, settings)
     register_blueprints(app, settings)
+    init_limits(app, settings)
+    init_ops(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     return app
@@ -64,8 +70,7 @@ def configure(app: Flask, settings: Settings) -> None:
         # Only as many X-Forwarded-* hops as there are proxies we run are believed.
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_format)
 
 
 def _engine_options(url: str) -> dict[str, Any]:
@@ -75,10 +80,11 @@ def _engine_options(url: str) -> dict[str, Any]:
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
-    """Bind the database, sessions, CSRF, storage, the optional Redis cache and the job queue."""
+    """Bind the database, sessions, CSRF, rate limits, storage, Redis and the job queue."""
     db.init_app(app)
     _tune_sqlite(app)
     init_sessions(app, settings)
+    init_session_guard(app)
     csrf.init_app(app)
     protect_from_csrf(app)
     app.extensions["vidstream.storage"] = storage_from_url(settings.storage_url)
@@ -132,9 +138,4 @@ def register_template_helpers(app: Flask) -> None:
             "signed_in_name": session.get("username"),
         }
 
-    @app.after_request
-    def _baseline_headers(response: Response) -> Response:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
+    init_security_headers(app, app.extensions["vidstream.settings"])

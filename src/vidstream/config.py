@@ -43,6 +43,13 @@ class Settings:
     public_url: str
     service_urls: dict[str, str] = field(default_factory=dict)
     session_lifetime_days: int = 14
+    session_idle_minutes: int = 120
+    rate_limits: bool = True
+    limit_signin_ip: str = "30/minute;300/hour"
+    limit_signin_user: str = "10/minute;50/hour"
+    limit_signup_ip: str = "10/hour"
+    limit_upload_user: str = "60/hour"
+    limit_api_user: str = "600/minute"
     media_cache_seconds: int = 3600
     redis_prefix: str = "vidstream:"
     trusted_proxies: int = 0
@@ -52,6 +59,9 @@ class Settings:
     x264_preset: str = "veryfast"
     job_lease_seconds: int = 300
     job_time_limit_seconds: int = 4 * 3600
+    accel_redirect: str = ""
+    metrics_token: str = ""
+    log_format: str = "text"
     testing: bool = False
 
     @property
@@ -110,6 +120,43 @@ def _encoder(env: Mapping[str, str]) -> str:
         raise ConfigError(
             f"VIDSTREAM_VIDEO_ENCODER must be 'auto' or an ffmpeg encoder name such as "
             f"libx264 or h264_nvenc, got {value!r}"
+        )
+    return value
+
+
+# Setting field -> environment variable; values use the limits library's notation.
+_LIMIT_VARS = {
+    "limit_signin_ip": "VIDSTREAM_LIMIT_SIGNIN_IP",
+    "limit_signin_user": "VIDSTREAM_LIMIT_SIGNIN_USER",
+    "limit_signup_ip": "VIDSTREAM_LIMIT_SIGNUP_IP",
+    "limit_upload_user": "VIDSTREAM_LIMIT_UPLOAD_USER",
+    "limit_api_user": "VIDSTREAM_LIMIT_API_USER",
+}
+
+
+def _limits(env: Mapping[str, str]) -> dict[str, Any]:
+    """Rate limits such as ``10/minute;50/hour``, checked now so a typo stops start-up."""
+    from limits import parse_many
+
+    chosen: dict[str, Any] = {}
+    for field_name, var in _LIMIT_VARS.items():
+        raw = env.get(var, "").strip()
+        if not raw:
+            continue
+        try:
+            parse_many(raw)
+        except ValueError:
+            raise ConfigError(f"{var} must look like '10/minute;100/hour', got {raw!r}") from None
+        chosen[field_name] = raw
+    return chosen
+
+
+def _accel_prefix(env: Mapping[str, str]) -> str:
+    """The gateway's internal location for media bytes, e.g. ``/_protected/``; "" = off."""
+    value = env.get("VIDSTREAM_ACCEL_REDIRECT", "").strip()
+    if value and not re.fullmatch(r"/[A-Za-z0-9_\-/]*/", value):
+        raise ConfigError(
+            f"VIDSTREAM_ACCEL_REDIRECT must be a path that starts and ends with /, got {value!r}"
         )
     return value
 
@@ -176,6 +223,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         public_url=_url(env, "VIDSTREAM_PUBLIC_URL"),
         service_urls=service_urls,
         session_lifetime_days=_int(env, "VIDSTREAM_SESSION_DAYS", 14, minimum=1),
+        session_idle_minutes=_int(env, "VIDSTREAM_SESSION_IDLE_MINUTES", 120, minimum=5),
+        rate_limits=_choice(env, "VIDSTREAM_RATE_LIMITS", "on", ("on", "off")) == "on",
         redis_prefix=env.get("VIDSTREAM_REDIS_PREFIX", "vidstream:").strip() or "vidstream:",
         trusted_proxies=_int(env, "VIDSTREAM_TRUSTED_PROXIES", 0),
         upload_expiry_hours=_int(env, "VIDSTREAM_UPLOAD_EXPIRY_HOURS", 24, minimum=1),
@@ -184,8 +233,11 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         x264_preset=_choice(env, "VIDSTREAM_X264_PRESET", "veryfast", X264_PRESETS),
         job_lease_seconds=_int(env, "VIDSTREAM_JOB_LEASE_SECONDS", 300, minimum=2),
         job_time_limit_seconds=_int(env, "VIDSTREAM_JOB_TIME_LIMIT", 4 * 3600, minimum=60),
+        accel_redirect=_accel_prefix(env),
+        metrics_token=env.get("VIDSTREAM_METRICS_TOKEN", "").strip(),
+        log_format=_choice(env, "VIDSTREAM_LOG_FORMAT", "text", ("text", "json")),
     )
-    settings = replace(settings, **overrides)
+    settings = replace(settings, **_limits(env), **overrides)
     if not settings.secret_key:
         settings = replace(settings, secret_key=_secret_key(env, settings.data_dir))
     return settings

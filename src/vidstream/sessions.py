@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import redis
 from cachelib.file import FileSystemCache
-from flask import Flask
+from flask import Flask, has_request_context, request
 
 from vidstream.config import Settings
 from vidstream.extensions import server_session
@@ -46,3 +46,11 @@ def init_sessions(app: Flask, settings: Settings) -> None:
             SESSION_CACHELIB=FileSystemCache(str(directory), threshold=0, mode=0o600),
         )
     server_session.init_app(app)
+    interface = app.session_interface
+    configured_secure = interface.get_cookie_secure
+    # Also Secure on any request that arrived over HTTPS; behind the gateway that is
+    # known from X-Forwarded-Proto only when VIDSTREAM_TRUSTED_PROXIES lets ProxyFix
+    # believe it, so a client cannot talk its way into or out of it.
+    interface.get_cookie_secure = (  # type: ignore[method-assign]
+        lambda app: configured_secure(app) or (has_request_context() and request.is_secure)
+    )

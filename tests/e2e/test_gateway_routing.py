@@ -86,7 +86,9 @@ def gateway(
         for name, u in upstreams.items()
     }
     values |= {"GATEWAY_LISTEN": f"{HOST}:{port}", "GATEWAY_MAX_BODY_SIZE": "1m"}
-    server = start_nginx(render_gateway_config(values), tmp_path_factory.mktemp("gw"), port)
+    workdir = tmp_path_factory.mktemp("gw")
+    values["GATEWAY_MEDIA_ROOT"] = str(workdir / "media")
+    server = start_nginx(render_gateway_config(values), workdir, port)
     yield server, upstreams
     server.stop()
     for upstream in upstreams.values():

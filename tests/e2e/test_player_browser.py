@@ -7,8 +7,6 @@ worker's own code path), so the page can be watched before, during and after it.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from flask import Flask
 from sqlalchemy import update
 
 from tests.conftest import AuthActions
+from tests.e2e.browser import chromium, sign_in, wait_until
 from tests.support.media import make_mp4
 from tests.support.pipeline import live_server, process_now
 from vidstream.extensions import db
@@ -35,26 +34,11 @@ def settings_overrides() -> dict[str, Any]:
 @pytest.fixture
 def page(app: Flask, auth: AuthActions) -> Iterator[Any]:
     """A Chromium page signed in as alice (who also exists in ``auth``'s client)."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true and chromium is not installed")
-        pytest.skip("chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
     auth.signup("alice")
-    with live_server(app) as url, sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium,
-            args=["--no-sandbox"],
-        )
+    with live_server(app) as url, chromium() as browser:
         page = browser.new_page(base_url=url)
-        page.goto("/signin")
-        page.fill("#username", "alice")
-        page.fill("#password", "correct horse")
-        page.click("button[type=submit]")
-        page.wait_for_url("**/stream")
+        sign_in(page, "alice", "correct horse")
         yield page
-        browser.close()
 
 
 # Chromium may or may not play HLS itself; the second run takes that away, so the
@@ -77,7 +61,7 @@ def test_player_plays_and_previews_the_storyboard(
     public_id = auth.upload(source, json=True).get_json()["video"]["id"]
     process_now(app, public_id)
     page.goto(f"/stream/{public_id}")
-    page.wait_for_function("document.querySelector('video').readyState >= 1", timeout=20_000)
+    wait_until(page, "document.querySelector('video').readyState >= 1", timeout=20_000)
     assert abs(page.evaluate("document.querySelector('video').duration") - 8) < 0.5
     source_url = page.evaluate("document.querySelector('video').currentSrc")
     native_hls = page.evaluate(
@@ -91,10 +75,10 @@ def test_player_plays_and_previews_the_storyboard(
             "Auto", "360p", "240p"
         ]  # fmt: skip
         page.select_option("[data-quality-select]", label="240p")
-        page.wait_for_function(
-            "document.querySelector('video').currentSrc.endsWith('/hls/240p/index.m3u8')"
+        wait_until(
+            page, "document.querySelector('video').currentSrc.endsWith('/hls/240p/index.m3u8')"
         )
-        page.wait_for_function("document.querySelector('video').readyState >= 1")
+        wait_until(page, "document.querySelector('video').readyState >= 1")
     else:  # the faststart original, which starts at once and seeks by range
         assert source_url.endswith(f"/media/{public_id}/original.mp4")
         assert quality.is_hidden()
@@ -110,7 +94,7 @@ def test_player_plays_and_previews_the_storyboard(
     assert image.evaluate("e => e.style.backgroundPosition") == "-320px 0px"  # the 4.8 s tile
     assert page.locator("[data-scrubber-time]").inner_text() == "0:04"
     page.mouse.click(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
-    page.wait_for_function("Math.abs(document.querySelector('video').currentTime - 4.8) < 0.6")
+    wait_until(page, "Math.abs(document.querySelector('video').currentTime - 4.8) < 0.6")
 
 
 def test_library_progress_updates_without_reloading(
@@ -127,7 +111,7 @@ def test_library_progress_updates_without_reloading(
     with app.app_context():
         db.session.execute(update(VideoJob).values(step="renditions", progress=0.5))
         db.session.commit()
-    page.wait_for_function("document.querySelector('.tile progress').value === 0.5")
+    wait_until(page, "document.querySelector('.tile progress').value === 0.5")
     assert page.locator("[data-progress-label]").inner_text() == "Encoding streaming versions"
 
     process_now(app, public_id)

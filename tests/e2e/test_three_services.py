@@ -86,6 +86,7 @@ def deploy(
         }
         if gateway:
             env["VIDSTREAM_PUBLIC_URL"] = urls["gateway"]
+            env["VIDSTREAM_ACCEL_REDIRECT"] = "/_protected/"
         else:
             env |= {f"VIDSTREAM_{name.upper()}_URL": urls[name] for name in SERVICES}
         deployment = Deployment({}, [], [])
@@ -100,6 +101,7 @@ def deploy(
             values = {
                 "GATEWAY_LISTEN": f"{HOST}:{ports['gateway']}",
                 "GATEWAY_MAX_BODY_SIZE": str(MAX_UPLOAD + 1024 * 1024),
+                "GATEWAY_MEDIA_ROOT": str(tmp_path / "data" / "media"),
                 **{f"GATEWAY_{s.upper()}_UPSTREAM": f"{HOST}:{ports[s]}" for s in SERVICES},
             }
             config = render_gateway_config(values)

@@ -9,8 +9,6 @@ leaves nothing behind.
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,13 +17,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from tests.e2e.servers import (
-    ServerProcess,
-    free_ports,
-    show_logs_on_failure,
-    start_vidstream,
-    wait_for_url,
-)
+from tests.e2e.browser import chromium, serve, sign_in, wait_until
 from tests.support.media import make_large_mp4, make_mp4
 from vidstream.config import Settings
 from vidstream.extensions import db
@@ -38,58 +30,24 @@ PASSWORD = "correct horse battery"
 MIB = 1024 * 1024
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true and chromium is not installed")
-        pytest.skip("chromium is not installed")
-    return path
-
-
 @pytest.fixture
 def site(
     request: pytest.FixtureRequest, app: Flask, settings: Settings, tmp_path: Path
 ) -> Iterator[str]:
     """``vidstream serve`` on the test's database and data directory; yields its URL."""
-    failed_before = request.session.testsfailed
-    env = {
-        "VIDSTREAM_DATA_DIR": str(settings.data_dir),
-        "VIDSTREAM_DATABASE_URL": settings.database_url,
-        "VIDSTREAM_SECRET_KEY": settings.secret_key,
-        "VIDSTREAM_WORKERS": "1",
-        "VIDSTREAM_THREADS": "8",
-    }
-    if settings.redis_url:
-        env |= {
-            "VIDSTREAM_REDIS_URL": settings.redis_url,
-            "VIDSTREAM_REDIS_PREFIX": settings.redis_prefix,
-        }
-    server: ServerProcess = start_vidstream(None, free_ports(1)[0], env, tmp_path / "logs")
-    try:
-        wait_for_url(server, "/signin")
+    with serve(request, settings, tmp_path / "logs") as url:
         with app.app_context():
             create_user("dana", PASSWORD)
-        yield server.url
-    finally:
-        show_logs_on_failure(request, [server], failed_before)
-        server.stop()
+        yield url
 
 
 @pytest.fixture
 def page(site: str) -> Iterator[Any]:
     """A signed-in Chromium page."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=_chromium(), args=["--no-sandbox"])
+    with chromium() as browser:
         page = browser.new_page(base_url=site)
-        page.goto("/signin")
-        page.fill("#username", "dana")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/stream")
+        sign_in(page, "dana", PASSWORD)
         yield page
-        browser.close()
 
 
 def _count(app: Flask, model: type[Any]) -> int:
@@ -109,7 +67,7 @@ def test_several_files_upload_and_show_their_videos(page: Any, app: Flask, tmp_p
     # Then the page follows the videos' processing through the JSON API (where a job
     # worker runs beside the server, until they are ready).
     statuses = "[...document.querySelectorAll('.upload-status')]"
-    page.wait_for_function(f"{statuses}.every(s => !s.textContent.endsWith(' uploaded'))")
+    wait_until(page, f"{statuses}.every(s => !s.textContent.endsWith(' uploaded'))")
     assert sorted(links.all_inner_texts()) == ["first", "second clip"]
     shown = {text.rsplit(" · ", 1)[1] for text in page.locator(".upload-status").all_inner_texts()}
     assert shown <= {s.value.replace("_", " ") for s in VideoStatus} - {"failed"}, shown
@@ -125,8 +83,10 @@ def test_pause_reload_and_resume(page: Any, app: Flask, tmp_path: Path) -> None:
     slow = {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 4 * MIB}
     network.send("Network.emulateNetworkConditions", slow)
     page.set_input_files("#uploader-files", str(big))
-    page.wait_for_function(
-        "document.querySelector('.upload-item progress').value > 6 * 1024 * 1024", timeout=30_000
+    wait_until(
+        page,
+        "document.querySelector('.upload-item progress').value > 6 * 1024 * 1024",
+        timeout=30_000,
     )
     page.get_by_role("button", name="Pause").click()
     page.get_by_text("Paused at").wait_for()
@@ -157,10 +117,10 @@ def test_cancel_leaves_nothing(page: Any, app: Flask, tmp_path: Path) -> None:
         {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 2 * MIB},
     )
     page.set_input_files("#uploader-files", str(big))
-    page.wait_for_function("document.querySelector('.upload-item progress').value > 0")
+    wait_until(page, "document.querySelector('.upload-item progress').value > 0")
     page.get_by_role("button", name="Cancel").click()
     page.get_by_text("Cancelled.").wait_for()
-    page.wait_for_function("localStorage.getItem('vidstream.uploads') === '{}'")
+    wait_until(page, "localStorage.getItem('vidstream.uploads') === '{}'")
     deadline_checks = 50
     while _count(app, Upload) and deadline_checks:
         page.wait_for_timeout(100)

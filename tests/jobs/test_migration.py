@@ -61,6 +61,7 @@ def test_media_pipeline_migration(tmp_path: Path, empty_database: str) -> None:
     with app.app_context(), db.engine.begin() as conn:
         cfg = alembic_config(app.config["SQLALCHEMY_DATABASE_URI"])
         cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003")  # undo the merge revision first
         command.downgrade(cfg, "0002@-1")
     with app.app_context(), db.engine.connect() as conn:
         inspector = sa.inspect(conn)
@@ -70,4 +71,30 @@ def test_media_pipeline_migration(tmp_path: Path, empty_database: str) -> None:
 
     upgrade_database(app)
     with app.app_context():
+        db.engine.dispose()
+
+
+def test_every_migration_goes_down_and_up_again_and_matches_the_models(
+    tmp_path: Path, empty_database: str
+) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from vidstream.models import Base
+
+    settings = load_settings(
+        env={}, data_dir=tmp_path / "data", database_url=empty_database, secret_key="k" * 40
+    )
+    app = create_app(settings)
+    upgrade_database(app)
+    with app.app_context(), db.engine.begin() as conn:
+        cfg = alembic_config(app.config["SQLALCHEMY_DATABASE_URI"])
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    with app.app_context(), db.engine.connect() as conn:
+        assert set(sa.inspect(conn).get_table_names()) <= {"alembic_version"}
+    upgrade_database(app)
+    with app.app_context(), db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
         db.engine.dispose()

@@ -6,6 +6,7 @@ import click
 
 from vidstream.cli.db import db_group
 from vidstream.cli.serve import serve
+from vidstream.cli.storage import storage_group
 from vidstream.cli.tokens import tokens_group
 from vidstream.cli.upload import upload
 from vidstream.cli.uploads import uploads_group
@@ -28,3 +29,4 @@ main.add_command(worker)
 main.add_command(tokens_group)
 main.add_command(uploads_group)
 main.add_command(upload)
+main.add_command(storage_group)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from typing import Any
 
 import click
@@ -14,6 +15,7 @@ from vidstream.app import create_app
 from vidstream.cli.worker import WorkerChild, concurrency_default, wants_embedded_worker
 from vidstream.config import DEFAULT_PORTS, SERVICES, Settings, load_settings
 from vidstream.extensions import db
+from vidstream.metrics import enable_multiprocess, worker_exited
 from vidstream.services.upload.staging import sweep_staging
 from vidstream.services.upload.tus_logic import collect_expired_uploads
 
@@ -75,10 +77,14 @@ def serve(
 ) -> None:
     """Serve all three services in one gunicorn server, or just one of them."""
     settings = load_settings()
+    port = port or DEFAULT_PORTS[service or "auth"]
+    # Before the app (and any metric) exists, so every worker counts into shared files.
+    # One folder per server: scaled containers share the data volume, not their counts.
+    metrics_dir = f"{service or 'all'}-{socket.gethostname()}-{port}"
+    enable_multiprocess(settings.data_dir / "metrics" / metrics_dir)
     app = create_app(settings, services=[service] if service else None)
     sweep_staging(settings.staging_dir)
     _collect_expired_uploads(app)
-    port = port or DEFAULT_PORTS[service or "auth"]
     names = service or "auth, upload and stream"
     click.echo(
         f"vidstream ({names}) is running at http://{host}:{port} (Ctrl+C stops it)", err=True
@@ -97,6 +103,7 @@ def serve(
             "errorlog": "-",
             "loglevel": "info",
             "post_fork": _reset_connections,
+            "child_exit": worker_exited,
             # Several vidstream servers share a host; a shared control socket would clash.
             "control_socket_disable": True,
             **_worker_hooks(settings, service, with_worker),

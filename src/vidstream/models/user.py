@@ -24,6 +24,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Copied into each session at sign-in; bumping it ends every session made before.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     videos: Mapped[list[Video]] = relationship(
         back_populates="owner", cascade="all, delete-orphan", passive_deletes=True

@@ -44,6 +44,27 @@ class SignUpForm(FlaskForm):
     )
 
 
+class PasswordForm(FlaskForm):
+    """Changing the password needs the current one; every other session then ends."""
+
+    current = PasswordField("Current password", validators=[InputRequired(), Length(max=1024)])
+    password = PasswordField(
+        "New password",
+        validators=[
+            InputRequired(),
+            Length(min=8, max=1024, message="Passwords are 8 to 1024 characters long."),
+        ],
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[InputRequired(), EqualTo("password", message="The passwords do not match.")],
+    )
+
+
+class SignOutEverywhereForm(FlaskForm):
+    """Ending every session is a POST with a CSRF token and nothing else."""
+
+
 class TokenForm(FlaskForm):
     """Name a new personal access token (for a script or an upload client)."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -45,4 +45,25 @@ def authenticate(username: str, password: str) -> User:
         raise AppError(401, BAD_CREDENTIALS)
     if not check_password_hash(user.password_hash, password):
         raise AppError(401, BAD_CREDENTIALS)
+    return user
+
+
+def end_all_sessions(user_id: int) -> int:
+    """Move the user's session epoch, so every session signed in before is refused."""
+    db.session.execute(
+        update(User).where(User.id == user_id).values(session_epoch=User.session_epoch + 1)
+    )
+    db.session.commit()
+    epoch = db.session.scalar(select(User.session_epoch).where(User.id == user_id))
+    return int(epoch or 0)
+
+
+def change_password(user_id: int, current: str, new: str) -> User:
+    """Replace the password after checking the current one; other sessions end."""
+    user = db.session.get(User, user_id)
+    if user is None or not check_password_hash(user.password_hash, current):
+        raise AppError(403, "The current password is not correct.")
+    user.password_hash = generate_password_hash(new)
+    user.session_epoch = user.session_epoch + 1
+    db.session.commit()
     return user

@@ -11,15 +11,8 @@ from vidstream.security import current_user_id
 from vidstream.services.auth import bp
 from vidstream.services.auth.forms import SignInForm, SignUpForm
 from vidstream.services.auth.logic import authenticate, create_user
+from vidstream.session_guard import start_session
 from vidstream.urls import safe_redirect_target, service_url
-
-
-def _start_session(user_id: int, username: str) -> None:
-    """Sign in under a fresh session id, so a planted id cannot be reused."""
-    session.clear()
-    session["user_id"] = user_id
-    session["username"] = username
-    current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]
 
 
 def _after_sign_in(target: str | None) -> Response:
@@ -46,7 +39,7 @@ def signin() -> Response | tuple[str, int]:
     except AppError as error:
         form.form_errors.append(error.message)
         return render_template("auth/signin.html", form=form), error.status
-    _start_session(user.id, user.username)
+    start_session(user)
     return _after_sign_in(form.next.data)
 
 
@@ -64,7 +57,7 @@ def signup() -> Response | tuple[str, int]:
     except AppError as error:
         form.username.errors = [error.message]
         return render_template("auth/signup.html", form=form), error.status
-    _start_session(user.id, user.username)
+    start_session(user)
     return redirect(service_url("stream.library"))
 
 

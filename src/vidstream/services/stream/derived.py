@@ -50,6 +50,7 @@ def _serve(info: MediaInfo, key: str) -> Response:
         etag=info.assets_version or info.etag,
         last_modified=info.last_modified,
         content_type=CONTENT_TYPES[key.rsplit(".", 1)[-1]],
+        key=key,
     )
 
 

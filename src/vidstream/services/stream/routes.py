@@ -56,4 +56,5 @@ def original(public_id: str) -> Response:
         etag=info.etag,
         last_modified=info.last_modified,
         content_type="video/mp4",
+        key=info.original_key,
     )

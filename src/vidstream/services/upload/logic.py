@@ -20,6 +20,7 @@ from vidstream.extensions import db
 from vidstream.jobs.tasks import enqueue_processing
 from vidstream.media.faststart import moov_at_front
 from vidstream.media.probe import NotMP4Error, UnplayableVideoError, VideoProbe, probe_video
+from vidstream.metrics import metrics
 from vidstream.models import User, Video, VideoJob, VideoStatus
 from vidstream.models.video import new_public_id, original_key
 from vidstream.storage import Storage
@@ -112,6 +113,16 @@ def accept_upload(user_id: int, staged: Path, filename: str | None, title: str |
     The video is left ``ready_original`` (its index is already in front) or
     ``validating``, and its processing is queued once the row is committed.
     """
+    try:
+        video = _accept(user_id, staged, filename, title)
+    except AppError:
+        metrics().uploads.labels("refused").inc()
+        raise
+    metrics().uploads.labels("accepted").inc()
+    return video
+
+
+def _accept(user_id: int, staged: Path, filename: str | None, title: str | None) -> Video:
     settings: Settings = current_app.extensions["vidstream.settings"]
     storage: Storage = current_app.extensions["vidstream.storage"]
     size = staged.stat().st_size

@@ -1,0 +1,125 @@
+"""Abuse limits (Flask-Limiter): who may try how often, and what is never limited.
+
+Counters live in Redis when it is configured, so every process and host shares them;
+otherwise in a SQLite file in the data directory, shared by the processes on this
+host (see :mod:`vidstream.ratelimit_store` and docs/decisions.md). Media byte requests are
+exempt: a player sends many Range requests and they are cheap, owner-only reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from werkzeug.wrappers import Response
+
+from vidstream.config import Settings
+from vidstream.ratelimit_store import SCHEME
+from vidstream.security import current_user_id
+
+# Paths that never count against a limit: media bytes (a player sends many Range
+# requests), static files, and the probes and scrapes of the monitoring system.
+EXEMPT_PREFIXES = ("/media/", "/static/", "/healthz", "/readyz", "/metrics")
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.extensions["vidstream.settings"]
+    return settings
+
+
+def client_address() -> str:
+    """The caller's address (ProxyFix has already applied trusted X-Forwarded-For hops)."""
+    return request.remote_addr or "unknown"
+
+
+def user_or_address() -> str:
+    """Signed-in callers (session or token) are counted per user, others per address."""
+    user_id = current_user_id()
+    return f"user:{user_id}" if user_id is not None else f"ip:{client_address()}"
+
+
+def submitted_username() -> str:
+    """The username a sign-in form names, known or not, so both are limited alike."""
+    from vidstream.services.auth.logic import normalise_username
+
+    return "name:" + normalise_username(request.form.get("username", ""))[:64]
+
+
+def failed_sign_in(response: Response) -> bool:
+    """Only failed attempts count against a username, so its owner is not locked out."""
+    return response.status_code >= 400
+
+
+def _exempt() -> bool:
+    if request.path.startswith(EXEMPT_PREFIXES) or request.method == "OPTIONS":
+        return True
+    # tus chunks and offset checks of an upload already created (and counted): a fast
+    # link sends many, and each is bound to its owner's upload, size and quota.
+    return request.path.startswith("/api/uploads/") and request.method in ("PATCH", "HEAD")
+
+
+def _limit(field: str) -> Callable[[], str]:
+    return lambda: str(getattr(_settings(), field))
+
+
+@dataclass(frozen=True)
+class RouteLimit:
+    """One limit on one endpoint: which setting, counted per what, and when."""
+
+    endpoint: str
+    setting: str
+    key: Callable[[], str]
+    deduct_when: Callable[[Response], bool] | None = None
+    # Endpoints with the same shared scope draw on one counter.
+    shared: str | None = None
+
+
+ROUTE_LIMITS = (
+    RouteLimit("auth.signin", "limit_signin_ip", client_address),
+    RouteLimit("auth.signin", "limit_signin_user", submitted_username, failed_sign_in),
+    RouteLimit("auth.signup", "limit_signup_ip", client_address),
+    RouteLimit("upload.upload", "limit_upload_user", user_or_address, shared="uploads"),
+    RouteLimit("upload.tus.tus_create", "limit_upload_user", user_or_address, shared="uploads"),
+)
+
+
+def init_limits(app: Flask, settings: Settings) -> None:
+    """Give ``app`` its own limiter (call after the blueprints are registered).
+
+    One limiter per app, not a module-level one: Flask-Limiter keeps its store and
+    options on the instance, and one process may build several apps.
+    """
+    if not settings.rate_limits:
+        return
+    limiter = Limiter(
+        key_func=user_or_address,
+        default_limits=[_limit("limit_api_user")],
+        default_limits_exempt_when=_exempt,
+        headers_enabled=True,
+        strategy="fixed-window",
+        storage_uri=settings.redis_url or f"{SCHEME}://{settings.data_dir / 'limits.db'}",
+        storage_options=(
+            {"socket_connect_timeout": 2, "socket_timeout": 5} if settings.redis_url else {}
+        ),
+        key_prefix=f"{settings.redis_prefix}limits",
+    )
+    limiter.init_app(app)
+    for rule in ROUTE_LIMITS:
+        view = app.view_functions.get(rule.endpoint)
+        if view is None:
+            continue  # that service is not part of this app
+        options: dict[str, Any] = {
+            "key_func": rule.key,
+            "methods": ["POST"],
+            "deduct_when": rule.deduct_when,
+        }
+        decorate = (
+            limiter.shared_limit(_limit(rule.setting), scope=rule.shared, **options)
+            if rule.shared
+            else limiter.limit(_limit(rule.setting), **options)
+        )
+        app.view_functions[rule.endpoint] = decorate(view)  # type: ignore[assignment]
+    app.extensions["vidstream.limiter"] = limiter

@@ -1,0 +1,347 @@
+"""Whole user journeys in headless Chromium against a real ``vidstream serve``.
+
+The server runs in embedded mode (a job worker beside the web server), so uploads
+are processed exactly as they are for a self-hosted install: the tests upload with
+the resumable uploader and watch the videos become ready. Every test saves
+screenshots under its temporary directory (``screenshots/``); the ones the README
+shows are copied to ``VIDSTREAM_SCREENSHOTS_DIR`` when that is set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.e2e.browser import (
+    DESKTOP,
+    PHONE,
+    Screenshots,
+    axe_violations,
+    chromium,
+    serve,
+    sign_in,
+    wait_until,
+)
+from tests.support.media import make_mp4
+from vidstream.config import Settings
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "correct horse battery"
+STATUSES = "[...document.querySelectorAll('.upload-status')]"
+ALL_READY = f"{STATUSES}.length > 0 && {STATUSES}.every(s => s.textContent.endsWith(' · ready'))"
+VIDEO = "document.querySelector('video')"
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Fast encodes: the journeys check behaviour, not picture quality."""
+    return {"x264_preset": "ultrafast"}
+
+
+@pytest.fixture
+def site(
+    request: pytest.FixtureRequest, app: Flask, settings: Settings, tmp_path: Path
+) -> Iterator[str]:
+    """``vidstream serve`` in embedded mode on the test's database; yields its URL."""
+    with serve(request, settings, tmp_path / "logs", redis=False) as url:
+        yield url
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """The system Chromium."""
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Screenshots:
+    """Screenshots of this test."""
+    return Screenshots(tmp_path / "screenshots")
+
+
+def new_page(browser: Any, site: str, **options: Any) -> Any:
+    """A page in a fresh context (its own cookies), desktop-sized unless told otherwise."""
+    context = browser.new_context(
+        base_url=site, viewport=options.pop("viewport", DESKTOP), **options
+    )
+    return context.new_page()
+
+
+def sign_up(page: Any, username: str) -> None:
+    """Create an account through the form; the library opens."""
+    page.goto("/signup")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.fill("#confirm", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/stream")
+
+
+def pick_files(page: Any, files: list[Path]) -> None:
+    """Open the upload page and hand ``files`` to the resumable uploader."""
+    page.goto("/upload")
+    page.set_input_files("#uploader-files", [str(f) for f in files])
+
+
+def videos(tmp_path: Path, *names: str) -> list[Path]:
+    """Short generated MP4s, one per name."""
+    return [make_mp4(tmp_path / f"{name}.mp4", seconds=6, size="640x360") for name in names]
+
+
+def test_from_sign_up_to_sign_out(
+    site: str, browser: Any, shots: Screenshots, tmp_path: Path
+) -> None:
+    page = new_page(browser, site)
+    page.goto("/signup")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    assert page.locator("#username-errors p").inner_text()
+    assert page.locator("#username").get_attribute("aria-invalid") == "true"
+    shots.take(page, "signup-errors")
+
+    sign_up(page, "dana")
+    empty = page.locator(".empty")
+    assert "No videos yet" in empty.inner_text()
+    shots.take(page, "library-empty", publish=True)
+
+    files = videos(tmp_path, "Harbour at dawn", "Night train")
+    throttle = page.context.new_cdp_session(page)
+    page.goto("/upload")
+    throttle.send("Network.enable")
+    throttle.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 256 * 1024},
+    )
+    page.set_input_files("#uploader-files", [str(f) for f in files])
+    bar = "document.querySelector('.upload-item progress')"
+    wait_until(page, f"{bar} && {bar}.value > 0.3 * {bar}.max && {bar}.value < {bar}.max")
+    moving = page.evaluate(f"{bar}.value / {bar}.max")
+    shots.take(page, "upload-progress", publish=True)
+    throttle.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    wait_until(page, ALL_READY, timeout=120_000)
+    assert 0 < moving < 1
+    assert page.evaluate(f"{bar}.value === {bar}.max")
+    assert sorted(page.locator(".upload-status a").all_inner_texts()) == [
+        "Harbour at dawn", "Night train"
+    ]  # fmt: skip
+
+    page.goto("/stream")
+    tiles = page.locator(".tile")
+    assert tiles.count() == 2
+    for tile in tiles.all():
+        assert tile.locator(".thumb img").evaluate("img => img.complete && img.naturalWidth > 0")
+        assert tile.locator(".duration").inner_text() == "0:06"
+        assert tile.locator(".badge").inner_text() == "Ready"
+    shots.take(page, "library", publish=True)
+
+    page.get_by_role("link", name="Night train").click()
+    play_seek_switch_and_preview(page, shots)
+
+    page.get_by_role("button", name="Delete this video").click()
+    page.wait_for_url("**/stream")
+    assert page.locator(".tile .title").all_inner_texts() == ["Harbour at dawn"]
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/signin")
+    page.goto("/stream")
+    assert "/signin" in page.url
+    shots.take(page, "signed-out")
+
+
+def play_seek_switch_and_preview(page: Any, shots: Screenshots) -> None:
+    """On a ready video's player: play, seek to 75 %, change quality, preview the seek bar."""
+    wait_until(page, f"{VIDEO}.readyState >= 1", timeout=20_000)
+    page.evaluate(f"{VIDEO}.muted = true")
+    page.evaluate(f"{VIDEO}.play()")
+    wait_until(page, f"{VIDEO}.currentTime > 0.5", timeout=10_000)
+    assert page.evaluate(f"{VIDEO}.error") is None
+
+    scrubber = page.locator("[data-scrubber-range]")
+    scrubber.wait_for()
+    box = scrubber.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] / 2)
+    target = page.evaluate(f"{VIDEO}.duration * 0.75")
+    wait_until(page, f"!{VIDEO}.paused && {VIDEO}.currentTime > {target} + 0.3", timeout=3_000)
+    assert page.evaluate(f"{VIDEO}.error") is None
+
+    if page.evaluate(f"{VIDEO}.canPlayType('application/vnd.apple.mpegurl') !== ''"):
+        page.locator("[data-quality]").wait_for()
+        page.select_option("[data-quality-select]", label="240p")
+        wait_until(page, f"{VIDEO}.currentSrc.endsWith('/hls/240p/index.m3u8')")
+        wait_until(page, f"{VIDEO}.readyState >= 1")
+        assert page.evaluate(f"{VIDEO}.error") is None
+    else:  # without native HLS there is one source (the original) and nothing to switch
+        assert page.locator("[data-quality]").is_hidden()
+
+    page.evaluate(f"{VIDEO}.pause()")
+    page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] / 2)
+    preview = page.locator("[data-scrubber-preview]")
+    preview.wait_for()
+    assert "storyboard.jpg" in page.locator("[data-scrubber-image]").evaluate(
+        "e => e.style.backgroundImage"
+    )
+    shots.take(page, "player", publish=True)
+
+
+def test_a_stranger_cannot_reach_someone_elses_video(
+    site: str, browser: Any, shots: Screenshots, tmp_path: Path
+) -> None:
+    owner = new_page(browser, site)
+    sign_up(owner, "dana")
+    pick_files(owner, videos(tmp_path, "private"))
+    link = owner.locator(".upload-status a")
+    link.wait_for(timeout=30_000)
+    player_url = link.get_attribute("href")
+    assert player_url is not None
+    public_id = player_url.rstrip("/").rsplit("/", 1)[1]
+
+    stranger = new_page(browser, site)
+    sign_up(stranger, "eve")
+    assert stranger.goto(player_url).status == 404
+    assert "private" not in stranger.content()
+    shots.take(stranger, "stranger-not-found")
+    for path in (f"/media/{public_id}/original.mp4", f"/api/videos/{public_id}"):
+        assert stranger.request.get(path).status == 404, path
+    stranger.goto("/stream")
+    assert stranger.locator(".tile").count() == 0
+
+
+def focused(page: Any) -> str:
+    """What has the keyboard focus: ``#id``, else its accessible label or text."""
+    return str(
+        page.evaluate(
+            """(() => {
+              const e = document.activeElement;
+              if (!e || e === document.body) return "";
+              if (e.id) return "#" + e.id;
+              return (e.getAttribute("aria-label") || e.textContent || e.tagName).trim();
+            })()"""
+        )
+    )
+
+
+def tab_to(page: Any, wanted: str, limit: int = 20) -> list[str]:
+    """Press Tab until ``wanted`` has the focus; return every stop on the way."""
+    stops = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        stops.append(focused(page))
+        if stops[-1] == wanted:
+            return stops
+    raise AssertionError(f"Tab never reached {wanted!r}: {stops}")
+
+
+def test_keyboard_only(site: str, browser: Any, shots: Screenshots, tmp_path: Path) -> None:
+    page = new_page(browser, site)
+    page.goto("/signup")
+    stops = tab_to(page, "#username")
+    assert stops[:-1] == ["Skip to content", "vidstream", "Sign in", "Sign up"], stops
+    page.keyboard.type("kay")
+    assert tab_to(page, "#password") == ["#password"]
+    page.keyboard.type(PASSWORD)
+    assert tab_to(page, "#confirm") == ["#confirm"]
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/stream")
+
+    tab_to(page, "Upload your first video")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/upload")
+    tab_to(page, "#uploader-files")
+    # The file input itself is hidden; its label, styled as a button, shows the focus.
+    outline = page.locator("label[for=uploader-files]").evaluate(
+        "e => getComputedStyle(e).outlineStyle"
+    )
+    assert outline != "none"
+    shots.take(page, "upload-keyboard-focus")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files([str(f) for f in videos(tmp_path, "Keyboard clip")])
+    wait_until(page, ALL_READY, timeout=120_000)
+
+    tab_to(page, "Keyboard clip")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/stream/*")
+    wait_until(page, f"{VIDEO}.readyState >= 1", timeout=20_000)
+    page.locator("[data-scrubber]").wait_for()
+    tab_to(page, "Seek")
+    page.keyboard.press("End")
+    wait_until(page, f"{VIDEO}.currentTime > {VIDEO}.duration - 0.5", timeout=5_000)
+
+    tab_to(page, "Delete this video")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/stream")
+    assert page.locator(".tile").count() == 0
+    tab_to(page, "Sign out (kay)")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/signin")
+
+
+LOOKS = [
+    ("desktop-light", DESKTOP, "light"),
+    ("phone-dark", PHONE, "dark"),
+    ("phone-light", PHONE, "light"),
+    ("desktop-dark", DESKTOP, "dark"),
+]
+PUBLISHED = {"library-phone-dark", "signup-errors-phone-dark"}
+
+
+def settle(page: Any) -> None:
+    """Give the player a moment to show its first frame rather than a loading spinner.
+
+    Only the screenshot depends on it, so a slow first frame is not a failure.
+    """
+    with suppress(AssertionError):
+        wait_until(page, f"{VIDEO}.readyState >= 2", timeout=3_000)
+
+
+def check_page(page: Any, shots: Screenshots, name: str, scheme: str) -> None:
+    """The page fits its width, follows the colour scheme and has no axe violations."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{name} is {overflow}px wider than the window"
+    red, green, blue = page.evaluate(
+        "getComputedStyle(document.body).backgroundColor.match(/\\d+/g).slice(0, 3).map(Number)"
+    )
+    assert (red + green + blue > 600) == (scheme == "light"), (name, red, green, blue)
+    assert axe_violations(page) == [], name
+    shots.take(page, name, publish=name in PUBLISHED)
+
+
+def test_pages_at_every_width_and_theme(
+    site: str, browser: Any, shots: Screenshots, tmp_path: Path
+) -> None:
+    owner = new_page(browser, site)
+    sign_up(owner, "lee")
+    pick_files(owner, videos(tmp_path, "Morning swim"))
+    wait_until(owner, ALL_READY, timeout=120_000)
+    player_url = owner.locator(".upload-status a").get_attribute("href")
+
+    for look, viewport, scheme in LOOKS:
+        page = new_page(browser, site, viewport=viewport, color_scheme=scheme)
+        page.goto("/signup")
+        page.fill("#password", "short")
+        with page.expect_navigation():
+            page.click("main button[type=submit]")
+        page.wait_for_selector("#password-errors p")
+        check_page(page, shots, f"signup-errors-{look}", scheme)
+        page.goto("/signin")
+        check_page(page, shots, f"signin-{look}", scheme)
+        sign_in(page, "lee", PASSWORD)
+        pages = [("library", "/stream"), ("player", player_url), ("upload", "/upload")]
+        for name, path in [*pages, ("tokens", "/tokens")]:
+            page.goto(path)
+            if name == "player":
+                wait_until(page, f"{VIDEO}.readyState >= 1", timeout=20_000)
+                settle(page)
+            check_page(page, shots, f"{name}-{look}", scheme)
+        page.context.close()
