@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import select
 
 from tests.e2e.servers import (
     ServerProcess,
@@ -23,10 +22,10 @@ from tests.e2e.servers import (
     vidstream_executable,
     wait_for_url,
 )
+from tests.support.videos import add_raw_video
 from vidstream import create_app
 from vidstream.config import load_settings
 from vidstream.extensions import db
-from vidstream.models import User, Video, VideoStatus
 
 pytestmark = pytest.mark.e2e
 
@@ -71,19 +70,10 @@ def server(
 
 
 def _register_sparse_video(data_dir: str, path: Path) -> str:
-    """Add ``path`` as alice's video directly (a 2 GiB sparse file would be slow to upload)."""
+    """Add ``path`` as alice's video in the server's database and storage."""
     app = create_app(load_settings(env={"VIDSTREAM_DATA_DIR": data_dir}))
+    public_id = add_raw_video(app, "alice", path)
     with app.app_context():
-        owner = db.session.scalars(select(User).where(User.username == "alice")).one()
-        video = Video(owner_id=owner.id, title="big", original_filename="big.mp4",
-                      size_bytes=path.stat().st_size, status=VideoStatus.READY)  # fmt: skip
-        db.session.add(video)
-        db.session.flush()
-        target = app.extensions["vidstream.storage"].path(video.original_key)
-        target.parent.mkdir(parents=True)
-        os.link(path, target)
-        db.session.commit()
-        public_id = video.public_id
         db.engine.dispose()
     return public_id
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,9 @@ from sqlalchemy import select
 from werkzeug.http import http_date
 
 from tests.conftest import AuthActions
+from tests.support.videos import add_raw_video
 from vidstream.extensions import db
-from vidstream.models import User, Video, VideoStatus
+from vidstream.models import User, Video
 
 
 @pytest.fixture
@@ -153,21 +153,6 @@ def test_conditional_requests(alice: dict[str, Any], auth: AuthActions, sample_m
     assert old_date.status_code == 200
 
 
-def _add_raw_video(app: Flask, username: str, path: Path) -> str:
-    """Register an existing file as a video without the upload path (for huge sparse files)."""
-    with app.app_context():
-        owner = db.session.scalars(select(User).where(User.username == username)).one()
-        video = Video(owner_id=owner.id, title="big", original_filename="big.mp4",
-                      size_bytes=path.stat().st_size, status=VideoStatus.READY)  # fmt: skip
-        db.session.add(video)
-        db.session.flush()
-        target = app.extensions["vidstream.storage"].path(video.original_key)
-        target.parent.mkdir(parents=True)
-        os.link(path, target)
-        db.session.commit()
-        return video.public_id
-
-
 def test_range_far_into_a_large_file_reads_only_the_range(
     app: Flask, auth: AuthActions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -180,7 +165,7 @@ def test_range_far_into_a_large_file_reads_only_the_range(
         fh.seek(offset)
         fh.write(pattern)
     auth.signup("alice")
-    vid = _add_raw_video(app, "alice", big)
+    vid = add_raw_video(app, "alice", big)
 
     read_sizes: list[int] = []
     storage = app.extensions["vidstream.storage"]
