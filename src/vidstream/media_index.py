@@ -49,8 +49,8 @@ class MediaInfo:
         return split_renditions(self.renditions)
 
 
-def _cache() -> redis.Redis[bytes] | None:
-    client: redis.Redis[bytes] | None = current_app.extensions.get("vidstream.redis")
+def _cache() -> redis.Redis | None:
+    client: redis.Redis | None = current_app.extensions.get("vidstream.redis")
     return client
 
 

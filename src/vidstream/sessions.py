@@ -17,7 +17,7 @@ from vidstream.config import Settings
 from vidstream.extensions import server_session
 
 
-def redis_client(url: str) -> redis.Redis[bytes]:
+def redis_client(url: str) -> redis.Redis:
     """A Redis client with short timeouts, so an outage becomes a 503 quickly."""
     return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
 

@@ -118,7 +118,7 @@ class _RedisKeepAlive:
 def locked_partial(public_id: str) -> Iterator[Partial]:
     """Open the upload's partial file holding its lock; 423 if another writer holds it."""
     settings: Settings = current_app.extensions["vidstream.settings"]
-    client: redis.Redis[bytes] | None = current_app.extensions.get("vidstream.redis")
+    client: redis.Redis | None = current_app.extensions.get("vidstream.redis")
     path = partial_path(settings, public_id)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     try:
@@ -147,7 +147,7 @@ def _flocked(fd: int) -> Iterator[None]:
 
 
 @contextmanager
-def _redis_locked(client: redis.Redis[bytes], name: str, ttl: int) -> Iterator[Any]:
+def _redis_locked(client: redis.Redis, name: str, ttl: int) -> Iterator[Any]:
     lock = client.lock(name, timeout=ttl, blocking=False)
     if not lock.acquire():
         raise AppError(423, BUSY)
