@@ -178,6 +178,14 @@ def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
 
 
+@pytest.fixture
+def mallory(app: Flask) -> AuthActions:
+    """A second, signed-in user who owns nothing."""
+    actions = AuthActions(app.test_client())
+    actions.signup("mallory")
+    return actions
+
+
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where generated test videos live for the whole run."""

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import AuthActions
 from tests.support.pipeline import live_server
 
 
@@ -23,11 +22,3 @@ def server(app: Flask) -> Iterator[str]:
     """The app served over real HTTP on loopback (for ffmpeg, which fetches by itself)."""
     with live_server(app) as url:
         yield url
-
-
-@pytest.fixture
-def mallory(app: Flask) -> AuthActions:
-    """A second, signed-in user who owns nothing."""
-    actions = AuthActions(app.test_client())
-    actions.signup("mallory")
-    return actions

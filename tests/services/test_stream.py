@@ -24,14 +24,6 @@ def alice(app: Flask, auth: AuthActions, sample_mp4: Path) -> dict[str, Any]:
     return video
 
 
-@pytest.fixture
-def mallory(app: Flask) -> AuthActions:
-    """A second, signed-in user."""
-    actions = AuthActions(app.test_client())
-    actions.signup("mallory")
-    return actions
-
-
 def test_library_lists_only_own_videos(
     alice: dict[str, Any], auth: AuthActions, mallory: AuthActions
 ) -> None:
