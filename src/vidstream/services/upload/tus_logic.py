@@ -184,13 +184,18 @@ def _record(upload_id: int, offset: int) -> None:
 
 def _append(upload: Upload, partial: Partial, chunk: Chunk) -> None:
     """Stream the body to disk, recording progress as it goes (unless a checksum must pass)."""
-    upload_id, start, checksum = upload.id, chunk.offset, chunk.checksum
+    upload_id, start, checksum, length = upload.id, chunk.offset, chunk.checksum, upload.length
     hasher = checksum.hasher() if checksum is not None else None
     recorded = start
+    # Checkpoints are recorded from a helper thread, in an application context (and so a
+    # database session) of their own; this thread's transaction ends before the body.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    db.session.commit()
 
     def checkpoint(appended: int) -> None:
         nonlocal recorded
-        _record(upload_id, start + appended)
+        with app.app_context():
+            _record(upload_id, start + appended)
         recorded = start + appended
 
     appended, complete = append_body(
@@ -204,7 +209,7 @@ def _append(upload: Upload, partial: Partial, chunk: Chunk) -> None:
             code="checksum_mismatch",
         )
     partial.sync()
-    if recorded < start + appended < upload.length:
+    if recorded < start + appended < length:
         _record(upload_id, start + appended)
     db.session.refresh(upload)
 

@@ -20,6 +20,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,6 +161,48 @@ def _redis_locked(client: redis.Redis, name: str, ttl: int) -> Iterator[Any]:
             log.warning("upload lock %s had expired before release", name)
 
 
+class _Checkpoints:
+    """Makes progress durable on a helper thread while the body keeps streaming in.
+
+    A checkpoint fsyncs the file and then calls ``record(appended)``, in that order, so
+    the recorded offset never runs ahead of the disk. It runs on one background thread
+    while the request thread goes on receiving; the next checkpoint first waits for the
+    previous one, so at most one is in flight and they are recorded in order. An error
+    in a checkpoint is raised in the request thread at the next checkpoint or at close.
+    """
+
+    def __init__(self, partial: Partial, record: Callable[[int], None]) -> None:
+        self.partial = partial
+        self.record = record
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: Future[None] | None = None
+
+    def submit(self, appended: int) -> None:
+        """Start making the first ``appended`` bytes durable and recorded."""
+        self.wait()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tus-checkpoint")
+        self._pending = self._pool.submit(self._durable, appended)
+
+    def _durable(self, appended: int) -> None:
+        self.partial.sync()
+        self.record(appended)
+
+    def wait(self) -> None:
+        """Block until the checkpoint in flight (if any) is recorded; raise its error."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        """Wait for the last checkpoint and stop the helper thread."""
+        try:
+            self.wait()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+
+
 def append_body(
     partial: Partial,
     body: BodyStream,
@@ -170,10 +213,26 @@ def append_body(
     """Append up to ``length`` bytes of ``body``; return (bytes appended, body complete).
 
     Every :data:`CHECKPOINT_BYTES` the file is fsynced and ``checkpoint(appended)`` is
-    called so the caller can record the new offset; pass None when nothing may be
-    recorded before the whole body is checked. A client that disconnects mid-body
-    ends the loop early, keeping what arrived.
+    called (on a helper thread, overlapping with the next bytes arriving) so the caller
+    can record the new offset; pass None when nothing may be recorded before the whole
+    body is checked. Every checkpoint has been recorded when this returns. A client that
+    disconnects mid-body ends the loop early, keeping what arrived.
     """
+    checkpoints = _Checkpoints(partial, checkpoint) if checkpoint is not None else None
+    try:
+        return _stream_body(partial, body, length, checkpoints, hasher)
+    finally:
+        if checkpoints is not None:
+            checkpoints.close()
+
+
+def _stream_body(
+    partial: Partial,
+    body: BodyStream,
+    length: int,
+    checkpoints: _Checkpoints | None,
+    hasher: Any,
+) -> tuple[int, bool]:
     appended = since_checkpoint = 0
     # One buffer for the whole body: no fresh allocation (and page faults) per read.
     buffer = memoryview(bytearray(READ_BYTES))
@@ -191,9 +250,8 @@ def append_body(
             hasher.update(data)
         appended += got
         since_checkpoint += got
-        if checkpoint is not None and since_checkpoint >= CHECKPOINT_BYTES:
-            partial.sync()
-            checkpoint(appended)
+        if checkpoints is not None and since_checkpoint >= CHECKPOINT_BYTES:
+            checkpoints.submit(appended)
             since_checkpoint = 0
     return appended, True
 
