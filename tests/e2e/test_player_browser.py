@@ -118,4 +118,5 @@ def test_library_progress_updates_without_reloading(
     page.locator(".tile .thumb img").wait_for(timeout=20_000)
     assert page.locator(".tile progress").count() == 0
     assert page.locator("[data-progress-status]").count() == 0
+    assert page.locator(".tile .badge.ready").inner_text() == "Ready"
     assert page.evaluate("window.stillTheSamePage") is True

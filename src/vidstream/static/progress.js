@@ -18,8 +18,13 @@
   function showFinished(box, video) {
     const tile = tileOf(box);
     const badge = tile.querySelector("[data-progress-status]");
+    if (badge) {
+      // The same badge the page shows for a finished video after a reload.
+      badge.className = video.status === "ready" ? "badge ready" : "badge failed";
+      badge.textContent = video.status === "ready" ? "Ready" : "failed";
+      badge.removeAttribute("data-progress-status");
+    }
     if (video.status === "ready") {
-      if (badge) badge.remove();
       const thumb = tile.querySelector(".thumb");
       if (thumb && video.urls.thumbnail && !thumb.querySelector("img")) {
         const img = document.createElement("img");
