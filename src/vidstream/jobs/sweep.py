@@ -4,7 +4,8 @@ The database row is the truth about a video; a queue message is only a hint. A
 message can be lost (a broker outage at upload time, a worker killed with
 ``kill -9`` after taking it), so each worker sweeps when it starts and then every
 little while: a video in a processing state whose lease has expired (or whose owner
-died), or that nobody claimed for a long time, is queued again.
+died), or that nobody claimed for a long time, is queued again. The same rounds prune
+the embedded queue's delivered messages.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import select
 
 from vidstream.extensions import db
 from vidstream.jobs.lease import lease_is_free
+from vidstream.jobs.queue_prune import prune_delivered_messages
 from vidstream.jobs.tasks import enqueue_processing
 from vidstream.models import Video, VideoJob, VideoStatus
 from vidstream.models.base import utcnow
@@ -85,6 +87,7 @@ class Sweeper(threading.Thread):
             try:
                 with self.app.app_context():
                     sweep_stuck_videos(unclaimed_after)
+                prune_delivered_messages(self.app.extensions["vidstream.settings"].broker_url)
             except Exception:  # the database may be down; the next round tries again
                 log.exception("sweep failed")
             unclaimed_after = UNCLAIMED_AFTER
