@@ -53,6 +53,17 @@ def test_the_stored_copy_is_independent_of_the_source(storage: LocalStorage, sou
         assert fh.read() == original
 
 
+@pytest.mark.parametrize("staged_mode", [0o600, 0o666])
+def test_stored_files_are_readable_by_their_group_only(
+    storage: LocalStorage, source: Path, staged_mode: int
+) -> None:
+    # A staged upload is private to its writer (mkstemp makes 0600); the stored file is
+    # for the gateway too, which reads it through the group, whatever the staged mode.
+    source.chmod(staged_mode)
+    storage.put_file("videos/a/original.mp4", source)
+    assert (storage.path("videos/a/original.mp4").stat().st_mode & 0o777) == 0o640
+
+
 @pytest.mark.parametrize(
     "key",
     ["../escape", "videos/../../etc/passwd", "/abs/path", "videos//double", "", "videos/a b",

@@ -12,6 +12,12 @@ from typing import BinaryIO
 from vidstream.storage.base import ObjectNotFound, StorageError, StorageFullError, check_key
 
 
+# Owner read/write, group read: a gateway that runs as another user but in the files'
+# group (compose runs the services with the nginx image's group) can send them; no one
+# else on the host can read them.
+MEDIA_FILE_MODE = 0o640
+
+
 class LocalStorage:
     """Files under ``root``; a key is a relative path that cannot escape it."""
 
@@ -31,6 +37,7 @@ class LocalStorage:
         tmp = Path(tmp_name)
         try:
             _fill(fd, tmp, source)
+            os.chmod(tmp, MEDIA_FILE_MODE)
             os.replace(tmp, target)
             _fsync_dir(target.parent)
         except OSError as exc:
@@ -70,8 +77,12 @@ class LocalStorage:
 
     def list_keys(self, prefix: str = "") -> list[str]:
         """Every stored key under ``prefix``; temporary files are not objects."""
-        base = self.root / check_key(prefix.rstrip("/")) if prefix.strip("/") else self.root
-        if not base.exists():
+        # Only the folder the prefix ends in is walked: "videos/ab" matches "videos/abc/...".
+        if prefix:
+            check_key(prefix.rstrip("/"))
+        folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        base = self.root / folder if folder else self.root
+        if not base.is_dir():
             return []
         found = [
             p.relative_to(self.root).as_posix()
@@ -79,6 +90,30 @@ class LocalStorage:
             if p.is_file() and not p.name.startswith(".tmp-")
         ]
         return sorted(k for k in found if k.startswith(prefix))
+
+    def modified_at(self, key: str) -> float:
+        """The file's modification time."""
+        try:
+            return self.path(key).stat().st_mtime
+        except FileNotFoundError:
+            raise ObjectNotFound(key) from None
+
+    def local_path(self, key: str) -> Path | None:
+        """The file itself: ffmpeg reads it in place."""
+        return self.path(key)
+
+    def download_url(self, key: str, *, content_type: str, expires: int) -> str | None:
+        """None: the application (or the gateway) sends local files itself."""
+        return None
+
+    def download_origin(self) -> str | None:
+        """None: there are no download links."""
+        return None
+
+    def check_ready(self) -> None:
+        """Raise ``OSError`` unless the media folder is there."""
+        if not self.root.is_dir():
+            raise OSError(f"{self.root} is not a directory")
 
 
 def _fill(fd: int, tmp: Path, source: Path) -> None:
