@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from vidstream.storage import check_storage_url
+
 SERVICES = ("auth", "upload", "stream")
 DEFAULT_PORTS = {"auth": 5000, "upload": 5001, "stream": 5002}
 GIB = 1024**3
@@ -60,6 +62,7 @@ class Settings:
     job_lease_seconds: int = 300
     job_time_limit_seconds: int = 4 * 3600
     accel_redirect: str = ""
+    presigned_url_seconds: int = 300
     metrics_token: str = ""
     log_format: str = "text"
     testing: bool = False
@@ -151,13 +154,37 @@ def _limits(env: Mapping[str, str]) -> dict[str, Any]:
     return chosen
 
 
-def _accel_prefix(env: Mapping[str, str]) -> str:
+def _accel_prefix(env: Mapping[str, str], storage_url: str) -> str:
     """The gateway's internal location for media bytes, e.g. ``/_protected/``; "" = off."""
     value = env.get("VIDSTREAM_ACCEL_REDIRECT", "").strip()
     if value and not re.fullmatch(r"/[A-Za-z0-9_\-/]*/", value):
         raise ConfigError(
             f"VIDSTREAM_ACCEL_REDIRECT must be a path that starts and ends with /, got {value!r}"
         )
+    if value and not storage_url.startswith("file://"):
+        raise ConfigError(
+            "VIDSTREAM_ACCEL_REDIRECT needs file:// storage that the gateway can read; "
+            "with S3 storage, media requests are redirected to presigned links instead"
+        )
+    return value
+
+
+def _storage_url(env: Mapping[str, str], data_dir: Path) -> str:
+    """Where media lives: a folder (the default, under the data dir) or an S3 bucket."""
+    url = env.get("VIDSTREAM_STORAGE_URL", "").strip() or f"file://{data_dir / 'media'}"
+    try:
+        return check_storage_url(url)
+    except ValueError as error:
+        # An s3:// URL is not echoed: someone may have put a secret into it.
+        shown = "" if url.startswith("s3://") else f", got {url!r}"
+        raise ConfigError(f"VIDSTREAM_STORAGE_URL {error}{shown}") from None
+
+
+def _presigned_url_seconds(env: Mapping[str, str]) -> int:
+    """How long a presigned media link stays valid (S3 storage); SigV4 allows up to 7 days."""
+    value = _int(env, "VIDSTREAM_PRESIGNED_URL_SECONDS", 300, minimum=10)
+    if value > 7 * 24 * 3600:
+        raise ConfigError(f"VIDSTREAM_PRESIGNED_URL_SECONDS must be at most 604800, got {value}")
     return value
 
 
@@ -202,9 +229,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
     )
     if database_url.startswith("mysql://"):
         database_url = "mysql+pymysql://" + database_url.removeprefix("mysql://")
-    storage_url = env.get("VIDSTREAM_STORAGE_URL", "").strip() or f"file://{data_dir / 'media'}"
-    if not storage_url.startswith("file://"):
-        raise ConfigError(f"VIDSTREAM_STORAGE_URL must be a file:// URL, got {storage_url!r}")
+    storage_url = _storage_url(env, data_dir)
     service_urls = {
         name: _url(env, f"VIDSTREAM_{name.upper()}_URL")
         for name in SERVICES
@@ -233,7 +258,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         x264_preset=_choice(env, "VIDSTREAM_X264_PRESET", "veryfast", X264_PRESETS),
         job_lease_seconds=_int(env, "VIDSTREAM_JOB_LEASE_SECONDS", 300, minimum=2),
         job_time_limit_seconds=_int(env, "VIDSTREAM_JOB_TIME_LIMIT", 4 * 3600, minimum=60),
-        accel_redirect=_accel_prefix(env),
+        accel_redirect=_accel_prefix(env, storage_url),
+        presigned_url_seconds=_presigned_url_seconds(env),
         metrics_token=env.get("VIDSTREAM_METRICS_TOKEN", "").strip(),
         log_format=_choice(env, "VIDSTREAM_LOG_FORMAT", "text", ("text", "json")),
     )

@@ -8,6 +8,8 @@ unexpected exception is logged and answered with a plain 500 page, never a trace
 from __future__ import annotations
 
 import logging
+import re
+import sqlite3
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -16,7 +18,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from vidstream.storage import StorageFullError
+from vidstream.storage import StorageError, StorageFullError
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,11 @@ TITLES = {
 CSRF_FAILED = "This form has expired or did not come from this site. Reload the page and try again."
 
 
+def default_code(status: int) -> str:
+    """The machine-readable code of a status, in snake case: ``sign_in_required``."""
+    return re.sub(r"[^a-z]+", "_", TITLES.get(status, "error").lower())
+
+
 class AppError(Exception):
     """An error a user can cause, with the status and message they should see."""
 
@@ -48,7 +55,7 @@ class AppError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-        self.code = code or TITLES.get(status, "error").lower().replace(" ", "_")
+        self.code = code or default_code(status)
         self.headers: dict[str, str] = {}
 
 
@@ -88,7 +95,7 @@ def _handle_http(error: HTTPException) -> Response:
     message = error.description or TITLES.get(status, "Error")
     if status == 413:
         message = "The upload is larger than this server accepts."
-    response = render_error(status, message, TITLES.get(status, "error").lower().replace(" ", "_"))
+    response = render_error(status, message, default_code(status))
     for name, value in error.get_headers():
         if name.lower() not in ("content-type", "content-length"):
             response.headers[name] = value
@@ -120,7 +127,10 @@ def register_errorhandlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(OperationalError, _handle_unavailable)
+    # The embedded rate-limit counters (ratelimit_store.py) use sqlite3 directly.
+    app.register_error_handler(sqlite3.OperationalError, _handle_unavailable)
     app.register_error_handler(RedisConnectionError, _handle_unavailable)
     app.register_error_handler(RedisTimeoutError, _handle_unavailable)
+    app.register_error_handler(StorageError, _handle_unavailable)
     app.register_error_handler(StorageFullError, _handle_storage_full)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -10,9 +10,6 @@ from vidstream.config import SERVICES, Settings
 from vidstream.urls import service_base
 
 FIXED_DIRECTIVES = (
-    "default-src 'self'",
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob:",
     "script-src 'self'",
     "style-src 'self'",
     "object-src 'none'",
@@ -21,10 +18,23 @@ FIXED_DIRECTIVES = (
 )
 
 
-def content_security_policy(form_origins: Iterable[str]) -> str:
-    """A policy without inline script or style; forms may also post to ``form_origins``."""
+def content_security_policy(form_origins: Iterable[str], media_origin: str | None = None) -> str:
+    """A policy without inline script or style; forms may also post to ``form_origins``.
+
+    ``media_origin`` is where storage download links point (S3): pictures and video
+    are redirected there, so ``img-src`` and ``media-src`` must allow it.
+    """
     form_action = " ".join(["'self'", *sorted({o for o in form_origins if o})])
-    return "; ".join([*FIXED_DIRECTIVES, f"form-action {form_action}"])
+    media = f" {media_origin}" if media_origin else ""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"img-src 'self' data: blob:{media}",
+            f"media-src 'self' blob:{media}",
+            *FIXED_DIRECTIVES,
+            f"form-action {form_action}",
+        ]
+    )
 
 
 def service_origins(settings: Settings) -> list[str]:
@@ -39,12 +49,13 @@ def service_origins(settings: Settings) -> list[str]:
 
 def init_security_headers(app: Flask, settings: Settings) -> None:
     """Add the headers after every response unless a view set its own."""
+    media_origin = app.extensions["vidstream.storage"].download_origin()
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
         if "Content-Security-Policy" not in headers:
-            policy = content_security_policy(service_origins(settings))
+            policy = content_security_policy(service_origins(settings), media_origin)
             headers["Content-Security-Policy"] = policy
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")

@@ -19,10 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from vidstream.errors import AppError
 from vidstream.extensions import db
 from vidstream.metrics import metrics, render_metrics
+from vidstream.storage import Storage
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "::1")
+# Paths of the endpoints here: they need no session, so no session store either.
+OPS_PATHS = ("/healthz", "/readyz", "/metrics")
 
 
 @bp.get("/healthz")
@@ -42,10 +45,8 @@ def _check_redis() -> None:
 
 
 def _check_storage() -> None:
-    storage = current_app.extensions["vidstream.storage"]
-    root = getattr(storage, "root", None)
-    if root is not None and not root.is_dir():
-        raise OSError(f"{root} is not a directory")
+    storage: Storage = current_app.extensions["vidstream.storage"]
+    storage.check_ready()
 
 
 CHECKS = {"database": _check_database, "redis": _check_redis, "storage": _check_storage}

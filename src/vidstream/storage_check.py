@@ -20,7 +20,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
@@ -29,7 +28,7 @@ from vidstream.extensions import db
 from vidstream.media_index import forget_media
 from vidstream.models import Video, VideoStatus
 from vidstream.models.video import hls_key, image_key, original_key
-from vidstream.storage.base import Storage
+from vidstream.storage.base import ObjectNotFound, Storage
 
 DEFAULT_GRACE = timedelta(hours=24)
 MISSING_REASON = "The original file is missing from storage (found by vidstream storage check)."
@@ -62,13 +61,10 @@ def _storage() -> Storage:
 
 
 def _age_seconds(storage: Storage, key: str, now: float) -> float:
-    """How long ago the file was written (0 when the backend cannot tell: treated as young)."""
-    path = getattr(storage, "path", None)
-    if path is None:
-        return 0.0
+    """How long ago the file was written (0 when it is gone already: treated as young)."""
     try:
-        return now - Path(path(key)).stat().st_mtime
-    except FileNotFoundError:
+        return now - storage.modified_at(key)
+    except ObjectNotFound:
         return 0.0
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from vidstream.storage import LocalStorage, Storage
+from vidstream.storage import Storage
 
 
 @contextmanager
@@ -24,8 +24,9 @@ def scratch_folder(work_dir: Path, public_id: str) -> Iterator[Path]:
 
 def local_copy(storage: Storage, key: str, folder: Path) -> Path:
     """A path ffmpeg can read for ``key``: the file itself on local storage, else a copy."""
-    if isinstance(storage, LocalStorage):
-        return storage.path(key)
+    in_place = storage.local_path(key)
+    if in_place is not None:
+        return in_place
     target = folder / "source.mp4"
     with storage.open(key) as source, open(target, "wb") as out:
         shutil.copyfileobj(source, out, 1024 * 1024)

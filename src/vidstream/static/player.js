@@ -31,6 +31,17 @@
     video.src = url;
   }
 
+  // With S3 storage a media request is redirected to a short-lived link, which the
+  // browser keeps using for later byte ranges; after a long pause it may have expired.
+  // On an error, ask for the same address again (a fresh link) and go on from there.
+  let lastRecovery = 0;
+  video.addEventListener("error", function () {
+    const url = video.getAttribute("src");
+    if (!url || Date.now() - lastRecovery < 10000) return;
+    lastRecovery = Date.now();
+    switchSource(new URL(url, location.href).href);
+  });
+
   function offerQualities(master, playlist) {
     const box = root.querySelector("[data-quality]");
     const select = root.querySelector("[data-quality-select]");

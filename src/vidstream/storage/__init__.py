@@ -13,6 +13,7 @@ from vidstream.storage.base import (
     check_key,
 )
 from vidstream.storage.local import LocalStorage
+from vidstream.storage.s3_location import parse_s3_url
 
 __all__ = [
     "LocalStorage",
@@ -21,13 +22,32 @@ __all__ = [
     "StorageError",
     "StorageFullError",
     "check_key",
+    "check_storage_url",
     "storage_from_url",
 ]
 
+SCHEMES = "a file:// URL or an s3://bucket URL"
 
-def storage_from_url(url: str) -> Storage:
-    """Build the backend named by ``url`` (``file:///path``)."""
+
+def check_storage_url(url: str) -> str:
+    """Return ``url`` if it names a backend vidstream has; raise ``ValueError`` saying why not."""
     parsed = urlparse(url)
     if parsed.scheme == "file":
-        return LocalStorage(Path(parsed.netloc + parsed.path))
-    raise ValueError(f"unsupported storage URL {url!r}")
+        if not (parsed.netloc + parsed.path).strip():
+            raise ValueError("must name a folder: file:///path/to/media")
+    elif parsed.scheme == "s3":
+        parse_s3_url(url)
+    else:
+        raise ValueError(f"must be {SCHEMES}")
+    return url
+
+
+def storage_from_url(url: str) -> Storage:
+    """Build the backend named by ``url`` (``file:///path`` or ``s3://bucket?...``)."""
+    parsed = urlparse(check_storage_url(url))
+    if parsed.scheme == "s3":
+        # Imported here: boto3 takes a while to load and local storage never needs it.
+        from vidstream.storage.s3 import S3Storage
+
+        return S3Storage(parse_s3_url(url))
+    return LocalStorage(Path(parsed.netloc + parsed.path))

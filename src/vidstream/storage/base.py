@@ -40,7 +40,7 @@ class Storage(Protocol):
         ...
 
     def open(self, key: str) -> BinaryIO:
-        """Open the object for reading; raise :class:`ObjectNotFound` if absent."""
+        """Open the object for reading (seekable); raise :class:`ObjectNotFound` if absent."""
         ...
 
     def size(self, key: str) -> int:
@@ -57,4 +57,34 @@ class Storage(Protocol):
 
     def list_keys(self, prefix: str = "") -> list[str]:
         """Every key that starts with ``prefix``, sorted."""
+        ...
+
+    def modified_at(self, key: str) -> float:
+        """When the object was last written (POSIX time); raise :class:`ObjectNotFound`."""
+        ...
+
+    def local_path(self, key: str) -> Path | None:
+        """The object's file on this machine, for tools that read files (ffmpeg); or None.
+
+        None means the bytes are elsewhere: read them with :meth:`open`.
+        """
+        ...
+
+    def download_url(self, key: str, *, content_type: str, expires: int) -> str | None:
+        """A link a browser may fetch the object from directly, or None.
+
+        A link is valid for ``expires`` seconds and answers with ``content_type``. None
+        means the application must send the bytes itself.
+        """
+        ...
+
+    def download_origin(self) -> str | None:
+        """The origin (``scheme://host[:port]``) of :meth:`download_url` links, or None."""
+        ...
+
+    def check_ready(self) -> None:
+        """Raise if the backend cannot serve requests now; the exception's class says why.
+
+        Meant for readiness probes: one cheap call that gives up quickly.
+        """
         ...

@@ -1,9 +1,11 @@
 """Serving what processing made: HLS playlists and segments, poster, storyboard.
 
 Every file goes through the same access check as the original (a stranger gets
-404) and the same Range/ETag serving. Path segments from the URL are matched
-against strict patterns before a storage key is built from them, and the key is
-built from the video's stored id, never from the text of the request.
+404) and the same Range/ETag serving, or, with S3 storage, the same redirect to a
+presigned link (playlists and the storyboard index excepted: see ``SENT_HERE``).
+Path segments from the URL are matched against strict patterns before a storage
+key is built from them, and the key is built from the video's stored id, never
+from the text of the request.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from vidstream.models.video import hls_key, image_key
 from vidstream.security import login_required, owned_media
 from vidstream.services.stream import bp
 from vidstream.services.stream.ranges import serve_file
+from vidstream.services.stream.redirects import redirect_to_storage
 from vidstream.storage import ObjectNotFound, Storage, check_key
 
 RENDITION = re.compile(r"[0-9]{3,4}p")
@@ -31,14 +34,27 @@ CONTENT_TYPES = {
     "jpg": "image/jpeg",
     "vtt": "text/vtt; charset=utf-8",
 }
+# These name other files by relative URI, which must resolve to our own checked URLs
+# (a player would otherwise ask the object store for them without a signature), so
+# they are always sent from here, never handed over to a storage link.
+SENT_HERE = ("m3u8", "vtt")
 NO_FILE = "No such file exists for this video."
 
 
 def _serve(info: MediaInfo, key: str) -> Response:
     storage: Storage = current_app.extensions["vidstream.storage"]
+    extension = key.rsplit(".", 1)[-1]
     try:
-        size = storage.size(check_key(key))
-    except (ObjectNotFound, ValueError):
+        check_key(key)
+    except ValueError:
+        raise AppError(404, NO_FILE) from None
+    if extension not in SENT_HERE:
+        handed_over = redirect_to_storage(storage, key, CONTENT_TYPES[extension])
+        if handed_over is not None:
+            return handed_over
+    try:
+        size = storage.size(key)
+    except ObjectNotFound:
         raise AppError(404, NO_FILE) from None
 
     def open_body() -> BinaryIO:
@@ -49,7 +65,7 @@ def _serve(info: MediaInfo, key: str) -> Response:
         size=size,
         etag=info.assets_version or info.etag,
         last_modified=info.last_modified,
-        content_type=CONTENT_TYPES[key.rsplit(".", 1)[-1]],
+        content_type=CONTENT_TYPES[extension],
         key=key,
     )
 

@@ -40,6 +40,16 @@ class FileWindow:
         """The descriptor, positioned at the window's start, for ``sendfile()``."""
         return self._fh.fileno()
 
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """Position the underlying file (only ever at the window's start).
+
+        When ``sendfile()`` fails before sending a byte, because the client has already
+        gone, Python's ``socket.sendfile`` retries with seek, read and send; with this
+        method that retry ends in the same broken-pipe error the server already treats
+        as a client that went away, instead of an AttributeError logged as a crash.
+        """
+        return self._fh.seek(offset, whence)
+
     def close(self) -> None:
         """Close the underlying file."""
         self._fh.close()
@@ -76,10 +86,23 @@ def requested_range(size: int, etag: str, last_modified: float) -> tuple[int, in
         raise RangeNotSatisfiable(size, f"The Range header {header[:100]!r} is not valid.")
     if len(parsed.ranges) != 1:
         raise RangeNotSatisfiable(size, "Only one byte range per request is supported.")
-    window = parsed.range_for_length(size)
+    window = _window(*parsed.ranges[0], size)
     if window is None:
         raise RangeNotSatisfiable(size, f"The requested range is outside the file ({size} bytes).")
     return window
+
+
+def _window(start: int, stop: int | None, size: int) -> tuple[int, int] | None:
+    """The part of a ``size``-byte file a parsed range selects, or None if it selects nothing.
+
+    A suffix range (negative ``start``) longer than the file selects all of it (RFC 9110,
+    14.1.3), where Werkzeug's ``range_for_length`` refuses it.
+    """
+    if stop is None:
+        start, stop = (max(size + start, 0), size) if start < 0 else (start, size)
+    if start >= size:
+        return None
+    return start, min(stop, size)
 
 
 def _not_modified(etag: str, last_modified: float) -> bool:

@@ -12,6 +12,7 @@ from vidstream.security import current_user_id, login_required, owned_media, own
 from vidstream.services.stream import bp
 from vidstream.services.stream.logic import delete_video, list_videos
 from vidstream.services.stream.ranges import serve_file
+from vidstream.services.stream.redirects import redirect_to_storage
 from vidstream.storage import Storage
 from vidstream.urls import service_url
 
@@ -41,11 +42,14 @@ def delete(public_id: str) -> Response:
 @bp.route("/media/<public_id>/original.mp4", methods=["GET", "HEAD"])
 @login_required
 def original(public_id: str) -> Response:
-    """The uploaded MP4, with Range support; only its owner may fetch it."""
+    """The uploaded MP4, with Range support (or a link to it); only its owner may fetch it."""
     info = owned_media(public_id)
     if not info.playable:
         raise AppError(409, "This video is not ready to play yet.")
     storage: Storage = current_app.extensions["vidstream.storage"]
+    handed_over = redirect_to_storage(storage, info.original_key, "video/mp4")
+    if handed_over is not None:
+        return handed_over
 
     def open_body() -> BinaryIO:
         return storage.open(info.original_key)

@@ -1,0 +1,28 @@
+"""Handing a media request over to the object store, once access has been checked.
+
+With storage that gives out download links (S3), a GET for media bytes is answered
+with a 302 to a presigned link that expires after ``VIDSTREAM_PRESIGNED_URL_SECONDS``;
+the store then answers Range and conditional requests itself. The redirect must not
+be cached: the link is the caller's alone and stops working soon. HEAD requests are
+not redirected (a presigned GET link does not sign HEAD) and are answered here.
+With local storage there are no links and nothing changes.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from werkzeug.wrappers import Response
+
+from vidstream.storage import Storage
+
+
+def redirect_to_storage(storage: Storage, key: str, content_type: str) -> Response | None:
+    """A 302 to a short-lived link for ``key``, or None when the app must send the bytes."""
+    if request.method != "GET":
+        return None
+    expires = current_app.extensions["vidstream.settings"].presigned_url_seconds
+    url = storage.download_url(key, content_type=content_type, expires=expires)
+    if url is None:
+        return None
+    headers = {"Location": url, "Cache-Control": "private, no-store"}
+    return Response(status=302, headers=headers)
