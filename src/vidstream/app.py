@@ -112,6 +112,7 @@ def _tune_sqlite(app: Flask) -> None:
 
 def register_blueprints(app: Flask, settings: Settings) -> None:
     """Register the chosen services; build links for all of them."""
+    from vidstream.openapi import bp as openapi_bp
     from vidstream.services.auth import bp as auth_bp
     from vidstream.services.stream import bp as stream_bp
     from vidstream.services.upload import bp as upload_bp
@@ -122,6 +123,8 @@ def register_blueprints(app: Flask, settings: Settings) -> None:
         app.register_blueprint(every[name])
     if "upload" in settings.services:
         app.request_class = StagedUploadRequest
+    # Every service serves a part of /api/, so each one describes all of it.
+    app.register_blueprint(openapi_bp)
     app.extensions["vidstream.url_map"] = build_url_map(every)
     if "auth" not in settings.services:
         app.add_url_rule("/", "home", lambda: redirect(service_url("stream.library")))

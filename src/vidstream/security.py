@@ -84,12 +84,16 @@ def protect_from_csrf(app: Flask) -> None:
     A browser attaches the session cookie to cross-site requests on its own, so those
     need the CSRF token; it never attaches an ``Authorization`` header by itself, so a
     request carrying one (judged by that token alone) cannot be forged that way.
-    ``WTF_CSRF_CHECK_DEFAULT`` is off so this hook replaces Flask-WTF's own.
+    An API request from nobody acts as nobody, so it is left to ``login_required``
+    (401) rather than refused as a forgery. ``WTF_CSRF_CHECK_DEFAULT`` is off so this
+    hook replaces Flask-WTF's own.
     """
 
     @app.before_request
     def _csrf_unless_bearer() -> None:
         if not current_app.config.get("WTF_CSRF_ENABLED", True) or authenticated_by_token():
+            return
+        if request.path.startswith("/api/") and current_user_id() is None:
             return
         csrf.protect(apply_exemptions=True)
 

@@ -7,7 +7,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from vidstream.errors import AppError
-from vidstream.security import current_user_id
+from vidstream.security import current_user, current_user_id
 from vidstream.services.auth import bp
 from vidstream.services.auth.forms import SignInForm, SignUpForm
 from vidstream.services.auth.logic import authenticate, create_user
@@ -70,8 +70,9 @@ def signout() -> Response:
 
 @bp.get("/api/session")
 def api_session() -> Response:
-    """Who is signed in, and the CSRF token scripts send as ``X-CSRFToken``."""
+    """Who is signed in (by session or token), and the CSRF token to send as ``X-CSRFToken``."""
+    user = current_user()
     return jsonify(
-        user={"username": session.get("username")} if current_user_id() else None,
+        user={"username": user.username} if user is not None else None,
         csrf_token=generate_csrf(),
     )

@@ -1,0 +1,138 @@
+"""The JSON part of the API: the session, the video library, and this description itself."""
+
+from __future__ import annotations
+
+from vidstream.openapi.components import (
+    ANYONE,
+    JSON,
+    PUBLIC_ID,
+    SIGNED_IN,
+    Object,
+    csrf_header,
+    error,
+    headers,
+    json_response,
+    rate_limited,
+    unauthorized,
+    unavailable,
+)
+
+NOT_FOUND = "No video with this id in the caller's library (another user's video included)."
+
+VIDEO_ID: Object = {
+    "name": "public_id",
+    "in": "path",
+    "required": True,
+    "description": "The video's id.",
+    "schema": PUBLIC_ID,
+}
+
+
+def json_paths() -> dict[str, Object]:
+    """Path items of the JSON API."""
+    return {
+        "/api/openapi.json": {"get": _describe()},
+        "/api/session": {"get": _session()},
+        "/api/videos": {"get": _list_videos()},
+        "/api/videos/{public_id}": {
+            "parameters": [VIDEO_ID],
+            "get": _get_video(),
+            "delete": _delete_video(),
+        },
+    }
+
+
+def _describe() -> Object:
+    return {
+        "tags": ["description"],
+        "operationId": "describeApi",
+        "summary": "This OpenAPI document",
+        "description": "Public and cacheable. Every service serves it; a path served by "
+        "another process carries that process's base URL in its `servers`.",
+        "security": ANYONE,
+        "parameters": [
+            {
+                "name": "If-None-Match",
+                "in": "header",
+                "required": False,
+                "description": "An ETag from an earlier answer: 304 while it is current.",
+                "schema": {"type": "string"},
+            }
+        ],
+        "responses": {
+            "200": {
+                "description": "The OpenAPI 3.1 document.",
+                "headers": headers("ETag"),
+                "content": {
+                    JSON: {"schema": {"type": "object", "required": ["openapi", "info", "paths"]}}
+                },
+            },
+            "304": {"description": "Unchanged since the given ETag.", "headers": headers("ETag")},
+            "429": rate_limited(),
+            "503": unavailable(),
+        },
+    }
+
+
+def _session() -> Object:
+    return {
+        "tags": ["session"],
+        "operationId": "getSession",
+        "summary": "Who is signed in, and the session's CSRF token",
+        "description": "Reads the session cookie if there is one; anyone may ask.",
+        "security": ANYONE,
+        "responses": {
+            "200": json_response("The signed-in user (or null) and a CSRF token.", "Session"),
+            "429": rate_limited(),
+            "503": unavailable(),
+        },
+    }
+
+
+def _list_videos() -> Object:
+    return {
+        "tags": ["videos"],
+        "operationId": "listVideos",
+        "summary": "The caller's videos, newest first",
+        "security": SIGNED_IN,
+        "responses": {
+            "200": json_response("Every video the caller owns.", "VideoList"),
+            "401": unauthorized(),
+            "429": rate_limited(),
+            "503": unavailable(),
+        },
+    }
+
+
+def _get_video() -> Object:
+    return {
+        "tags": ["videos"],
+        "operationId": "getVideo",
+        "summary": "One of the caller's videos: status, processing progress, links",
+        "security": SIGNED_IN,
+        "responses": {
+            "200": json_response("The video.", "VideoEnvelope"),
+            "401": unauthorized(),
+            "404": error(NOT_FOUND),
+            "429": rate_limited(),
+            "503": unavailable(),
+        },
+    }
+
+
+def _delete_video() -> Object:
+    return {
+        "tags": ["videos"],
+        "operationId": "deleteVideo",
+        "summary": "Delete one of the caller's videos and every stored file of it",
+        "security": SIGNED_IN,
+        "parameters": [csrf_header()],
+        "responses": {
+            "204": {"description": "Deleted."},
+            "400": error("A cookie session without its X-CSRFToken (csrf_failed)."),
+            "401": unauthorized(),
+            "404": error(NOT_FOUND),
+            "429": rate_limited(),
+            "503": unavailable(),
+        },
+    }
