@@ -7,8 +7,13 @@ from pathlib import Path
 
 import av
 
-# ISO-BMFF brands a browser-playable MP4/MOV family file may start with.
+# The largest frame accepted. Decoders are told too, so a header that claims more is
+# refused before a frame of that size is ever allocated.
 MAX_PIXELS = 8192 * 8192
+# Top-level boxes checked for a size that runs past the end of the file; a file with
+# more (a fragment per frame of a long video) has only its first ones checked.
+MAX_CHECKED_BOXES = 100_000
+DAMAGED = "This MP4 file is damaged or incomplete, so it cannot be played."
 
 
 class NotMP4Error(ValueError):
@@ -53,20 +58,51 @@ def check_ftyp(path: Path) -> None:
         raise NotMP4Error("This file's MP4 header is damaged.")
 
 
+def check_boxes(path: Path) -> None:
+    """Require every top-level box to end inside the file (422 if one claims more).
+
+    A final ``mdat`` cut short is left to decoding: the index is whole, and the media
+    pipeline reports how far the data plays. Any other box that overruns the file
+    (an index claiming gigabytes, a size field too small to be a box) is damage.
+    """
+    file_size = path.stat().st_size
+    position = 0
+    with open(path, "rb") as fh:
+        for _ in range(MAX_CHECKED_BOXES):
+            if position + 8 > file_size:
+                return
+            fh.seek(position)
+            header = fh.read(16)
+            size, kind = int.from_bytes(header[:4], "big"), header[4:8]
+            if size == 0:  # the box runs to the end of the file
+                return
+            if size == 1:
+                size = int.from_bytes(header[8:16], "big") if len(header) == 16 else 0
+                if size < 16:
+                    raise UnplayableVideoError(DAMAGED)
+            elif size < 8:
+                raise UnplayableVideoError(DAMAGED)
+            if position + size > file_size and kind != b"mdat":
+                raise UnplayableVideoError(DAMAGED)
+            position += size
+
+
 def probe_video(path: Path) -> VideoProbe:
     """Open ``path`` with PyAV, find a video stream and decode one frame from it."""
     check_ftyp(path)
+    check_boxes(path)
+    # max_pixels reaches the decoders that stream discovery opens, so an oversized frame
+    # is refused by libavcodec instead of allocated; the size check below then explains.
+    options = {"probesize": "20000000", "max_pixels": str(MAX_PIXELS)}
     try:
-        with av.open(str(path), mode="r", options={"probesize": "20000000"}) as container:
+        with av.open(str(path), mode="r", options=options) as container:
             if "mp4" not in container.format.name and "mov" not in container.format.name:
                 raise NotMP4Error("This file is not an MP4 video. Only MP4 files can be uploaded.")
             return _inspect(container)
     except (NotMP4Error, UnplayableVideoError):
         raise
     except (av.FFmpegError, OSError, ValueError, IndexError) as exc:
-        raise UnplayableVideoError(
-            "This MP4 file is damaged or incomplete, so it cannot be played."
-        ) from exc
+        raise UnplayableVideoError(DAMAGED) from exc
 
 
 def _inspect(container: av.container.InputContainer) -> VideoProbe:
@@ -75,8 +111,11 @@ def _inspect(container: av.container.InputContainer) -> VideoProbe:
         raise UnplayableVideoError("This MP4 file has no video track.")
     video = container.streams.video[0]
     width, height = video.codec_context.width, video.codec_context.height
-    if width <= 0 or height <= 0 or width * height > MAX_PIXELS:
+    if width <= 0 or height <= 0:
+        raise UnplayableVideoError("This video's frame size is missing or damaged.")
+    if width * height > MAX_PIXELS:
         raise UnplayableVideoError(f"This video's frame size ({width}x{height}) is not supported.")
+    video.codec_context.options = {"max_pixels": str(MAX_PIXELS)}
     first = _first_frame(container, video)
     if first is None:
         raise UnplayableVideoError("This MP4 file's video track cannot be decoded.")

@@ -11,7 +11,6 @@ from typing import BinaryIO
 
 from vidstream.storage.base import ObjectNotFound, StorageError, StorageFullError, check_key
 
-
 # Owner read/write, group read: a gateway that runs as another user but in the files'
 # group (compose runs the services with the nginx image's group) can send them; no one
 # else on the host can read them.

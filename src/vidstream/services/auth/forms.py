@@ -28,7 +28,8 @@ class SignUpForm(FlaskForm):
         validators=[
             InputRequired(),
             Length(min=3, max=32, message=USERNAME_RULE),
-            Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", message=USERNAME_RULE),
+            # \Z, not $: "$" also matches before a final newline, which would let one in.
+            Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z", message=USERNAME_RULE),
         ],
     )
     password = PasswordField(

@@ -31,11 +31,17 @@ log = logging.getLogger(__name__)
 MULTIPART_OVERHEAD = 64 * 1024
 
 
+def printable(text: str) -> str:
+    """``text`` without control or format characters (bidi overrides among them), trimmed."""
+    return "".join(c for c in text if unicodedata.category(c)[0] != "C").strip()
+
+
 def display_name(raw: str | None) -> str:
     """The uploader's file name reduced to a safe display string (data only, never a path)."""
-    name = PureWindowsPath(PurePosixPath(raw or "").name).name
-    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
-    return name[:255] or "video.mp4"
+    name = printable(PureWindowsPath(PurePosixPath(raw or "").name).name)
+    if not name.strip("."):  # "." and ".." name directories, not files
+        return "video.mp4"
+    return name[:255]
 
 
 def default_title(filename: str) -> str:
@@ -161,7 +167,7 @@ def _record(
     video = Video(
         public_id=public_id,
         owner_id=user_id,
-        title=(title or "").strip()[:200] or default_title(name),
+        title=printable(title or "")[:200] or default_title(name),
         original_filename=name,
         size_bytes=size,
         content_type="video/mp4",

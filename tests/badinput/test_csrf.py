@@ -1,0 +1,206 @@
+"""Every cookie-authenticated write, with a CSRF token that is missing, forged, another
+session's or from a session that has ended: 400 with the CSRF message, no state change.
+
+The routes come from the app's URL map, so a new write route without a case here fails
+:func:`test_every_write_route_has_a_case`. Each case also sends the right token once, to
+show that the refusals were about the token and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from tests.conftest import AuthActions
+from tests.services.test_tus import OCTETS, V
+from tests.support.corpus import labelled
+from tests.support.leftovers import nothing_left_behind
+from vidstream.errors import CSRF_FAILED
+from vidstream.extensions import db
+from vidstream.models import AccessToken
+
+PASSWORD = "correct horse battery"
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@dataclass
+class Site:
+    """A signed-in browser (alice, with a video, a token and an unfinished tus upload)
+    and an anonymous one, as a forged request would find them."""
+
+    app: Flask
+    alice: AuthActions
+    visitor: AuthActions
+    video_id: str
+    token_id: int
+    upload_url: str
+    sample: Path
+
+
+@pytest.fixture
+def site(app: Flask, sample_mp4: Path) -> Site:
+    """Alice's browser with something of each kind to change, and a visitor's browser."""
+    alice = AuthActions(app.test_client())
+    alice.signup("alice", PASSWORD)
+    video_id = alice.upload(sample_mp4, json=True).get_json()["video"]["id"]
+    created = alice.client.post("/tokens", data={"name": "cli", "csrf_token": alice.csrf()})
+    assert created.status_code == 201
+    with app.app_context():
+        token_id = db.session.scalars(select(AccessToken.id)).one()
+    tus_headers = {**V, "Upload-Length": "10", "X-CSRFToken": alice.csrf()}
+    upload_url = alice.client.post("/api/uploads/", headers=tus_headers).headers["Location"]
+    first_byte = {**V, "Upload-Offset": "0", "Content-Type": OCTETS, "X-CSRFToken": alice.csrf()}
+    assert alice.client.patch(upload_url, data=b"1", headers=first_byte).status_code == 204
+    visitor = AuthActions(app.test_client())
+    visitor.csrf()  # a session of its own, as a visitor of the sign-in page has
+    return Site(app, alice, visitor, video_id, token_id, upload_url, sample_mp4)
+
+
+Send = Callable[[Site, AuthActions, str | None], Any]
+
+
+class Write(NamedTuple):
+    """How a browser sends one write request; ``signed_in``: as alice, or as a visitor."""
+
+    signed_in: bool
+    send: Send
+
+
+def form(path: Callable[[Site], str], fields: dict[str, str] | None = None) -> Send:
+    """A form post with ``fields`` and the token in ``csrf_token``."""
+
+    def send(site: Site, browser: AuthActions, token: str | None) -> Any:
+        data = {**(fields or {}), **({"csrf_token": token} if token is not None else {})}
+        return browser.client.post(path(site), data=data)
+
+    return send
+
+
+def script(
+    method: str, path: Callable[[Site], str], headers: dict[str, str], body: bytes = b""
+) -> Send:
+    """A page script's request with the token in ``X-CSRFToken``."""
+
+    def send(site: Site, browser: AuthActions, token: str | None) -> Any:
+        sent = {**headers, **({"X-CSRFToken": token} if token is not None else {})}
+        return browser.client.open(path(site), method=method, headers=sent, data=body)
+
+    return send
+
+
+def upload_form(site: Site, browser: AuthActions, token: str | None) -> Any:
+    """The upload form's multipart post of a valid MP4."""
+    with open(site.sample, "rb") as fh:
+        data: dict[str, Any] = {"filename": (fh, "clip.mp4")}
+        if token is not None:
+            data["csrf_token"] = token
+        return browser.client.post("/upload", data=data)
+
+
+WRITES: dict[str, Write] = {
+    "auth.signin": Write(
+        False, form(lambda s: "/signin", {"username": "alice", "password": PASSWORD})
+    ),
+    "auth.signup": Write(
+        False,
+        form(lambda s: "/signup", {"username": "eve", "password": PASSWORD, "confirm": PASSWORD}),
+    ),
+    "auth.signout": Write(True, form(lambda s: "/signout")),
+    "auth.signout_everywhere": Write(True, form(lambda s: "/signout/everywhere")),
+    "auth.account_password": Write(
+        True,
+        form(
+            lambda s: "/account/password",
+            {"current": PASSWORD, "password": "new password!", "confirm": "new password!"},
+        ),
+    ),
+    "auth.tokens_create": Write(True, form(lambda s: "/tokens", {"name": "stolen"})),
+    "auth.tokens_revoke": Write(True, form(lambda s: f"/tokens/{s.token_id}/revoke")),
+    "upload.upload": Write(True, upload_form),
+    "stream.delete": Write(True, form(lambda s: f"/stream/{s.video_id}/delete")),
+    "stream.api_delete": Write(True, script("DELETE", lambda s: f"/api/videos/{s.video_id}", {})),
+    "upload.tus.tus_create": Write(
+        True, script("POST", lambda s: "/api/uploads/", {**V, "Upload-Length": "10"})
+    ),
+    "upload.tus.tus_patch": Write(
+        True,
+        script(
+            "PATCH",
+            lambda s: s.upload_url,
+            {**V, "Upload-Offset": "1", "Content-Type": OCTETS},
+            b"2",
+        ),
+    ),
+    "upload.tus.tus_delete": Write(True, script("DELETE", lambda s: s.upload_url, V)),
+    "upload.tus.tus_override": Write(
+        True, script("POST", lambda s: s.upload_url, {**V, "X-HTTP-Method-Override": "DELETE"})
+    ),
+}
+
+
+def test_every_write_route_has_a_case(app: Flask) -> None:
+    routes = {
+        r.endpoint for r in app.url_map.iter_rules() if r.methods and r.methods & WRITE_METHODS
+    }
+    assert routes == WRITES.keys()
+
+
+def signed_in_as(browser: AuthActions) -> str | None:
+    """The name the browser's session is signed in as, or None."""
+    user = browser.client.get("/api/session").get_json()["user"]
+    return None if user is None else str(user["username"])
+
+
+def bad_tokens(site: Site, browser: AuthActions) -> dict[str, Callable[[], str | None]]:
+    """Each kind of wrong token, made on demand (making one may change the browser's session)."""
+
+    def another_visitor() -> str:
+        return AuthActions(site.app.test_client()).csrf()
+
+    def same_user_elsewhere() -> str:
+        other = AuthActions(site.app.test_client())
+        assert other.signin("alice", PASSWORD).status_code == 302
+        return other.csrf()
+
+    def ended_session() -> str:
+        old = browser.csrf()
+        if signed_in_as(browser):
+            browser.signout()
+            assert browser.signin("alice", PASSWORD).status_code == 302
+        else:
+            browser.client.delete_cookie("vidstream_session")
+            browser.csrf()
+        return old
+
+    kinds: dict[str, Callable[[], str | None]] = {
+        "missing": lambda: None,
+        "empty": lambda: "",
+        "forged": lambda: "IjAxMjM0NTY3ODlhYmNkZWYi.Zz9xYQ.c2lnbmF0dXJlLWZvcmdlZA",
+        "another_visitor": another_visitor,
+        "ended_session": ended_session,
+    }
+    if signed_in_as(browser):
+        kinds["same_user_other_session"] = same_user_elsewhere
+    return kinds
+
+
+@pytest.mark.parametrize("endpoint", WRITES)
+def test_a_write_without_the_right_token_is_refused(site: Site, endpoint: str) -> None:
+    write = WRITES[endpoint]
+    browser = site.alice if write.signed_in else site.visitor
+    for kind, make_token in bad_tokens(site, browser).items():
+        token = make_token()
+        who = signed_in_as(browser)
+        with labelled(kind), nothing_left_behind(site.app):
+            response = write.send(site, browser, token)
+            assert response.status_code == 400
+            assert CSRF_FAILED in response.get_data(as_text=True)
+            assert signed_in_as(browser) == who
+    accepted = write.send(site, browser, browser.csrf())
+    assert accepted.status_code < 400, accepted.get_data(as_text=True)[:500]
