@@ -105,6 +105,10 @@ def init_limits(app: Flask, settings: Settings) -> None:
             {"socket_connect_timeout": 2, "socket_timeout": 5} if settings.redis_url else {}
         ),
         key_prefix=f"{settings.redis_prefix}limits",
+        # A store that does not answer fails the request with a 503 rather than letting
+        # it through uncounted (see docs/decisions.md, "Rate limits while Redis is down").
+        swallow_errors=False,
+        in_memory_fallback_enabled=False,
     )
     limiter.init_app(app)
     for rule in ROUTE_LIMITS:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from vidstream.config import Settings
 from vidstream.extensions import db
 from vidstream.models import User
+from vidstream.ops import OPS_PATHS
 from vidstream.security import authenticated_by_token
 
 SEEN_RESOLUTION = 300
@@ -63,6 +64,8 @@ def epoch_is_current(user_id: int) -> bool:
 
 def check_session() -> None:
     """End a stale session before the view runs; note activity coarsely."""
+    if request.path.startswith(OPS_PATHS):
+        return  # probes and scrapes must answer whatever a cookie says (or the database)
     if "user_id" not in session or authenticated_by_token():
         return
     settings: Settings = current_app.extensions["vidstream.settings"]

@@ -7,14 +7,24 @@ stream.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import redis
 from cachelib.file import FileSystemCache
-from flask import Flask, has_request_context, request
+from flask import Flask, Request, Response, has_request_context, request, session
+from flask.sessions import SecureCookieSession, SessionMixin
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from vidstream.config import Settings
 from vidstream.extensions import server_session
+from vidstream.ops import OPS_PATHS
+
+log = logging.getLogger(__name__)
+
+# What a session store that does not answer raises (the same errors errors.py answers with 503).
+STORE_DOWN = (RedisConnectionError, RedisTimeoutError)
 
 
 def redis_client(url: str) -> redis.Redis:
@@ -46,6 +56,7 @@ def init_sessions(app: Flask, settings: Settings) -> None:
             SESSION_CACHELIB=FileSystemCache(str(directory), threshold=0, mode=0o600),
         )
     server_session.init_app(app)
+    _answer_503_while_the_store_is_down(app)
     interface = app.session_interface
     configured_secure = interface.get_cookie_secure
     # Also Secure on any request that arrived over HTTPS; behind the gateway that is
@@ -54,3 +65,46 @@ def init_sessions(app: Flask, settings: Settings) -> None:
     interface.get_cookie_secure = (  # type: ignore[method-assign]
         lambda app: configured_secure(app) or (has_request_context() and request.is_secure)
     )
+
+
+class StandInSession(SecureCookieSession):
+    """The empty session a request gets while the store does not answer; never saved."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+
+def _answer_503_while_the_store_is_down(app: Flask) -> None:
+    """A session store that does not answer makes a request a 503, never a 500.
+
+    Flask opens the session before any hook, view or error handler runs, so an error
+    there would escape them all. Instead the request gets a :class:`StandInSession`,
+    and the first before-request hook raises the store's error for the 503 handler
+    (the operations endpoints need no session and go on). A store that fails while a
+    session is being saved is logged, and the answer is sent as it is.
+    """
+    interface = app.session_interface
+    open_session, save_session = interface.open_session, interface.save_session
+
+    def open_or_stand_in(app: Flask, request: Request) -> SessionMixin | None:
+        try:
+            return open_session(app, request)
+        except STORE_DOWN as error:
+            return StandInSession(error)
+
+    def save_unless_stand_in(app: Flask, session: SessionMixin, response: Response) -> None:
+        if isinstance(session, StandInSession):
+            return
+        try:
+            save_session(app, session, response)
+        except STORE_DOWN as error:
+            log.warning("session not saved: the session store did not answer (%s)", error)
+
+    def refuse_without_store() -> None:
+        if isinstance(session, StandInSession) and not request.path.startswith(OPS_PATHS):
+            raise session.error
+
+    interface.open_session = open_or_stand_in  # type: ignore[method-assign]
+    interface.save_session = save_unless_stand_in  # type: ignore[method-assign]
+    app.before_request(refuse_without_store)

@@ -33,6 +33,7 @@ from tests.e2e.servers import (
     vidstream_executable,
     wait_for_url,
 )
+from tests.support.consistency import assert_consistent
 from tests.support.media import make_large_mp4
 from tests.support.proxy import PausingProxy
 from vidstream.config import Settings
@@ -217,6 +218,7 @@ def test_tuspy_resumes_after_kill_9(
     with av.open(str(stored)) as container:
         frame = next(container.decode(video=0))
         assert (frame.width, frame.height) == (320, 240)
+    assert_consistent(upload_server.env)
 
 
 def test_two_users_cannot_touch_each_others_uploads(
@@ -276,3 +278,4 @@ def test_cli_upload_resumes_when_run_again(
     stored = app.extensions["vidstream.storage"].path(f"videos/{video_id}/original.mp4")
     assert _sha256(stored) == _sha256(source)
     assert f"/stream/{video_id}".encode() in again.stdout
+    assert_consistent(upload_server.env)

@@ -22,6 +22,7 @@ from tests.e2e.servers import (
     vidstream_executable,
     wait_for_url,
 )
+from tests.support.consistency import assert_consistent
 from tests.support.media import make_mp4
 from tests.support.pipeline import decode_over_http, live_server
 from vidstream.config import Settings
@@ -107,6 +108,7 @@ def test_a_worker_killed_mid_job_leaves_work_another_finishes(
         decoded = decode_over_http(f"{url}/media/{public_id}/hls/master.m3u8", cookie.value)
     assert decoded.returncode == 0 and decoded.errors == "", decoded.errors
     assert abs(decoded.seconds - 12) <= 0.5
+    assert_consistent(_env(settings))
 
 
 def _sign_up(base: str, name: str) -> requests.Session:

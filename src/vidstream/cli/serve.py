@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import click
@@ -44,6 +46,11 @@ def _reset_connections(_server: Any, worker: Any) -> None:
         db.engine.dispose(close=False)
 
 
+def _sweep_staging(worker: Any) -> None:
+    """A worker that replaces a killed one deletes the upload that one left in staging."""
+    sweep_staging(worker.app.application.extensions["vidstream.settings"].staging_dir)
+
+
 def _collect_expired_uploads(app: Flask) -> None:
     """Start-up housekeeping of the upload service; a schema not yet migrated only warns."""
     if "upload" not in app.extensions["vidstream.settings"].services:
@@ -79,9 +86,11 @@ def serve(
     settings = load_settings()
     port = port or DEFAULT_PORTS[service or "auth"]
     # Before the app (and any metric) exists, so every worker counts into shared files.
-    # One folder per server: scaled containers share the data volume, not their counts.
+    # One folder per server, in the temporary directory rather than the data volume:
+    # the files are memory-mapped, and a page that cannot be allocated on a full disk
+    # kills the worker that touches it (SIGBUS) instead of failing one request.
     metrics_dir = f"{service or 'all'}-{socket.gethostname()}-{port}"
-    enable_multiprocess(settings.data_dir / "metrics" / metrics_dir)
+    enable_multiprocess(Path(tempfile.gettempdir()) / "vidstream-metrics" / metrics_dir)
     app = create_app(settings, services=[service] if service else None)
     sweep_staging(settings.staging_dir)
     _collect_expired_uploads(app)
@@ -103,6 +112,7 @@ def serve(
             "errorlog": "-",
             "loglevel": "info",
             "post_fork": _reset_connections,
+            "post_worker_init": _sweep_staging,
             "child_exit": worker_exited,
             # Several vidstream servers share a host; a shared control socket would clash.
             "control_socket_disable": True,

@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
+import os
 import tempfile
 import time
+from contextlib import suppress
+from functools import cached_property
 from pathlib import Path
 from typing import IO
 
 from flask import Request, current_app
+
+from vidstream.storage import StorageFullError
+
+# An empty staging file may be one an upload has just created and not yet locked.
+EMPTY_FILE_GRACE_SECONDS = 3600
 
 
 class StagedUploadRequest(Request):
     """A request whose uploaded file parts are written straight to the staging directory.
 
     Werkzeug's multipart parser writes each file part into the stream returned here,
-    chunk by chunk; the temporary file is deleted when the request closes it.
+    chunk by chunk; the temporary file is deleted when the request closes it. While
+    it is open its writer holds an ``flock`` on it, which the kernel drops if the
+    process dies, so :func:`sweep_staging` can tell a live upload from a dead one.
     """
+
+    @cached_property
+    def staged_files(self) -> list[IO[bytes]]:
+        """The staging files this request's body has been written to."""
+        return []
 
     def _get_file_stream(
         self,
@@ -25,18 +42,49 @@ class StagedUploadRequest(Request):
         content_length: int | None = None,
     ) -> IO[bytes]:
         staging: Path = current_app.extensions["vidstream.settings"].staging_dir
-        return tempfile.NamedTemporaryFile(dir=staging, prefix="form-", suffix=".part")
+        # Closed (and so deleted) with the request, or by _load_form_data on failure.
+        stream = tempfile.NamedTemporaryFile(dir=staging, prefix="form-", suffix=".part")  # noqa: SIM115
+        fcntl.flock(stream.fileno(), fcntl.LOCK_EX)
+        self.staged_files.append(stream)
+        return stream
+
+    def _load_form_data(self) -> None:
+        """Parse the body; a full disk is a 507, and what was written so far is deleted."""
+        try:
+            super()._load_form_data()
+        except OSError as exc:
+            for stream in self.staged_files:
+                with suppress(OSError):
+                    stream.close()
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StorageFullError("the staging disk is full") from exc
+            raise
 
 
-def sweep_staging(staging: Path, older_than_seconds: float = 24 * 3600) -> int:
-    """Delete staging files left by a process that died mid-upload; return how many."""
-    cutoff = time.time() - older_than_seconds
+def sweep_staging(staging: Path, empty_older_than: float = EMPTY_FILE_GRACE_SECONDS) -> int:
+    """Delete staging files left by a process that died mid-upload; return how many.
+
+    A file whose lock nobody holds belongs to no live upload. An empty one is spared
+    for a while: between creating a file and locking it, its writer has written nothing.
+    """
+    empty_cutoff = time.time() - empty_older_than
     removed = 0
     for path in staging.glob("*.part"):
         try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
+            removed += _remove_if_abandoned(path, empty_cutoff)
         except FileNotFoundError:
             continue
     return removed
+
+
+def _remove_if_abandoned(path: Path, empty_cutoff: float) -> bool:
+    with open(path, "rb") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # an upload in progress is writing it
+        stat = os.fstat(fh.fileno())
+        if stat.st_size == 0 and stat.st_mtime >= empty_cutoff:
+            return False
+        path.unlink()
+        return True

@@ -39,6 +39,7 @@ from vidstream.services.upload.tus_partial import (
     partial_size,
 )
 from vidstream.services.upload.tus_protocol import CHECKSUM_MISMATCH, Checksum
+from vidstream.storage import StorageFullError
 
 log = logging.getLogger(__name__)
 
@@ -198,9 +199,14 @@ def _append(upload: Upload, partial: Partial, chunk: Chunk) -> None:
             _record(upload_id, start + appended)
         recorded = start + appended
 
-    appended, complete = append_body(
-        partial, chunk.body, chunk.length, None if checksum else checkpoint, hasher
-    )
+    try:
+        appended, complete = append_body(
+            partial, chunk.body, chunk.length, None if checksum else checkpoint, hasher
+        )
+    except StorageFullError:
+        # Unrecorded bytes would only hold on to space the disk has run out of.
+        partial.cut_to(recorded)
+        raise
     if checksum is not None and not (complete and checksum.matches(hasher)):
         partial.cut_to(start)
         raise AppError(
