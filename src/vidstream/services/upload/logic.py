@@ -8,6 +8,7 @@ failure leaves neither a row without a file nor a file without a row.
 from __future__ import annotations
 
 import logging
+import shutil
 import unicodedata
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -29,6 +30,9 @@ log = logging.getLogger(__name__)
 
 # Allowance for the multipart envelope (boundaries, headers, small fields) around the file.
 MULTIPART_OVERHEAD = 64 * 1024
+# Room an upload must leave on the staging disk for sessions, counters and the database
+# (1% of a disk smaller than 1.6 GB).
+DISK_HEADROOM_BYTES = 16 * 1024 * 1024
 
 
 def printable(text: str) -> str:
@@ -91,6 +95,23 @@ def check_quota(settings: Settings, user_id: int, incoming: int) -> None:
         )
 
 
+def check_free_space(settings: Settings, incoming: int) -> None:
+    """507 at once when the staging disk cannot hold ``incoming`` more bytes (plus headroom).
+
+    A body that would fill the disk is refused before it is read, rather than after
+    it has streamed for minutes; uploads running side by side can still fill it, and
+    then the write that fails answers 507 the same way.
+    """
+    disk = shutil.disk_usage(settings.staging_dir)
+    if incoming + min(DISK_HEADROOM_BYTES, disk.total // 100) > disk.free:
+        raise AppError(
+            507,
+            "The server has no room for an upload this large right now. Try again later, "
+            "or ask its administrator to free some space.",
+            code="storage_full",
+        )
+
+
 def precheck_request(user_id: int, content_length: int | None) -> None:
     """Refuse an upload whose declared body is already too large, before reading it."""
     if not content_length:
@@ -99,6 +120,7 @@ def precheck_request(user_id: int, content_length: int | None) -> None:
     payload = max(0, content_length - MULTIPART_OVERHEAD)
     check_size(settings, payload)
     check_quota(settings, user_id, payload)
+    check_free_space(settings, payload)
 
 
 def validate_media(path: Path) -> VideoProbe:

@@ -26,6 +26,7 @@ from vidstream.security import owned_upload
 from vidstream.services.upload.logic import (
     _human,
     accept_upload,
+    check_free_space,
     check_quota,
     check_size,
     used_bytes,
@@ -138,6 +139,7 @@ def receive_chunk(upload: Upload, chunk: Chunk) -> Upload:
             _check_position(upload, upload.length, chunk)
             return upload
         _check_position(upload, _reconcile(upload, partial), chunk)
+        check_free_space(_settings(), chunk.length)
         _append(upload, partial, chunk)
         if partial.size() == upload.length:
             _finish(upload, partial)
