@@ -1,9 +1,11 @@
-"""The embedded queue's file stays small: delivered messages are pruned."""
+"""What dead jobs leave is cleared: delivered queue messages, scratch folders."""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import sqlalchemy as sa
 from kombu import Connection
 
 from vidstream.jobs.queue_prune import prune_delivered_messages
+from vidstream.jobs.workspace import scratch_folder, sweep_scratch
 
 
 def _rows(url: str) -> list[tuple[bool, str]]:
@@ -48,3 +51,16 @@ def test_only_the_embedded_queue_is_pruned(tmp_path: Path) -> None:
     assert prune_delivered_messages("redis://127.0.0.1:6379/0", keep=timedelta(0)) == 0
     empty = f"sqla+sqlite:///{tmp_path / 'new.db'}"
     assert prune_delivered_messages(empty, keep=timedelta(0)) == 0
+
+
+def test_scratch_folders_of_dead_jobs_are_removed(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    with scratch_folder(work, "abc") as running:
+        (running / "seg_00000.m4s").write_bytes(b"x")
+        dead = work / "def-k2j3h4"
+        (dead / "hls" / "360p").mkdir(parents=True)
+        old = time.time() - 5 * 3600
+        os.utime(dead, (old, old))
+        assert sweep_scratch(work, older_than_seconds=4 * 3600 + 120) == 1
+        assert not dead.exists() and running.exists()
+    assert sweep_scratch(tmp_path / "missing", 60) == 0

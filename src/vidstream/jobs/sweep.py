@@ -5,7 +5,7 @@ message can be lost (a broker outage at upload time, a worker killed with
 ``kill -9`` after taking it), so each worker sweeps when it starts and then every
 little while: a video in a processing state whose lease has expired (or whose owner
 died), or that nobody claimed for a long time, is queued again. The same rounds prune
-the embedded queue's delivered messages.
+the embedded queue's delivered messages and the scratch folders of jobs that died.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
+from vidstream.config import Settings
 from vidstream.extensions import db
 from vidstream.jobs.lease import lease_is_free
 from vidstream.jobs.queue_prune import prune_delivered_messages
 from vidstream.jobs.tasks import enqueue_processing
+from vidstream.jobs.workspace import sweep_scratch
 from vidstream.models import Video, VideoJob, VideoStatus
 from vidstream.models.base import utcnow
 
@@ -87,11 +89,20 @@ class Sweeper(threading.Thread):
             try:
                 with self.app.app_context():
                     sweep_stuck_videos(unclaimed_after)
-                prune_delivered_messages(self.app.extensions["vidstream.settings"].broker_url)
+                self._tidy(self.app.extensions["vidstream.settings"])
             except Exception:  # the database may be down; the next round tries again
                 log.exception("sweep failed")
             unclaimed_after = UNCLAIMED_AFTER
             self._stopped.wait(self.interval)
+
+    @staticmethod
+    def _tidy(settings: Settings) -> None:
+        """Delete what dead jobs left: delivered queue messages, scratch folders."""
+        prune_delivered_messages(settings.broker_url)
+        # Celery kills a job a minute after its time limit (celery_app.py); allow two.
+        removed = sweep_scratch(settings.work_dir, settings.job_time_limit_seconds + 120)
+        if removed:
+            log.info("sweep: removed %d scratch folder(s) of dead jobs", removed)
 
     def stop(self) -> None:
         """Ask the thread to finish after its current sweep."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,24 @@ def scratch_folder(work_dir: Path, public_id: str) -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def sweep_scratch(work_dir: Path, older_than_seconds: float) -> int:
+    """Remove scratch folders of jobs that died (``kill -9``); return how many.
+
+    A folder is never older than its job, and no job outlives its hard time limit, so a
+    folder last changed longer ago than that limit belongs to no running job.
+    """
+    cutoff = time.time() - older_than_seconds
+    removed = 0
+    for folder in work_dir.glob("*-*"):
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder)
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
 
 
 def local_copy(storage: Storage, key: str, folder: Path) -> Path:
