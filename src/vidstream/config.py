@@ -62,6 +62,8 @@ class Settings:
     job_lease_seconds: int = 300
     job_time_limit_seconds: int = 4 * 3600
     accel_redirect: str = ""
+    media_links: str = ""
+    media_link_secret: str = field(default="", repr=False)
     presigned_url_seconds: int = 300
     metrics_token: str = ""
     log_format: str = "text"
@@ -169,6 +171,32 @@ def _accel_prefix(env: Mapping[str, str], storage_url: str) -> str:
     return value
 
 
+def _media_links(env: Mapping[str, str], storage_url: str, accel: str) -> tuple[str, str]:
+    """The gateway's location for signed media links and their secret; ("", "") = off."""
+    prefix = env.get("VIDSTREAM_MEDIA_LINKS", "").strip()
+    if not prefix:
+        return "", ""
+    if not re.fullmatch(r"/[A-Za-z0-9_\-/]*/", prefix):
+        raise ConfigError(
+            f"VIDSTREAM_MEDIA_LINKS must be a path that starts and ends with /, got {prefix!r}"
+        )
+    if not storage_url.startswith("file://"):
+        raise ConfigError(
+            "VIDSTREAM_MEDIA_LINKS needs file:// storage that the gateway can read; "
+            "with S3 storage, media requests are redirected to presigned links instead"
+        )
+    if accel:
+        raise ConfigError("set VIDSTREAM_MEDIA_LINKS or VIDSTREAM_ACCEL_REDIRECT, not both")
+    secret = env.get("VIDSTREAM_MEDIA_LINK_SECRET", "").strip()
+    # The gateway reads the same value from its config file: letters, digits, - and _.
+    if not re.fullmatch(r"[A-Za-z0-9_\-]{32,}", secret):
+        raise ConfigError(
+            "VIDSTREAM_MEDIA_LINK_SECRET must be at least 32 letters, digits, - or _ (the "
+            "gateway's GATEWAY_MEDIA_LINK_SECRET) when VIDSTREAM_MEDIA_LINKS is set"
+        )
+    return prefix, secret
+
+
 def _storage_url(env: Mapping[str, str], data_dir: Path) -> str:
     """Where media lives: a folder (the default, under the data dir) or an S3 bucket."""
     url = env.get("VIDSTREAM_STORAGE_URL", "").strip() or f"file://{data_dir / 'media'}"
@@ -230,6 +258,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
     if database_url.startswith("mysql://"):
         database_url = "mysql+pymysql://" + database_url.removeprefix("mysql://")
     storage_url = _storage_url(env, data_dir)
+    accel = _accel_prefix(env, storage_url)
+    media_links, media_link_secret = _media_links(env, storage_url, accel)
     service_urls = {
         name: _url(env, f"VIDSTREAM_{name.upper()}_URL")
         for name in SERVICES
@@ -258,7 +288,9 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         x264_preset=_choice(env, "VIDSTREAM_X264_PRESET", "veryfast", X264_PRESETS),
         job_lease_seconds=_int(env, "VIDSTREAM_JOB_LEASE_SECONDS", 300, minimum=2),
         job_time_limit_seconds=_int(env, "VIDSTREAM_JOB_TIME_LIMIT", 4 * 3600, minimum=60),
-        accel_redirect=_accel_prefix(env, storage_url),
+        accel_redirect=accel,
+        media_links=media_links,
+        media_link_secret=media_link_secret,
         presigned_url_seconds=_presigned_url_seconds(env),
         metrics_token=env.get("VIDSTREAM_METRICS_TOKEN", "").strip(),
         log_format=_choice(env, "VIDSTREAM_LOG_FORMAT", "text", ("text", "json")),

@@ -212,6 +212,7 @@ def test_gateway_config_passes_nginx_t(compose: dict[str, Any], tmp_path: Path) 
         "GATEWAY_STREAM_UPSTREAM": f"127.0.0.1:{ports[3]}",
         "GATEWAY_MAX_BODY_SIZE": _default(env["GATEWAY_MAX_BODY_SIZE"]),
         "GATEWAY_MEDIA_ROOT": env["GATEWAY_MEDIA_ROOT"],
+        "GATEWAY_MEDIA_LINK_SECRET": "0" * 64,
     }
     result = check_nginx_config(write_nginx_config(render_gateway_config(values), tmp_path))
     assert result.returncode == 0, result.stderr

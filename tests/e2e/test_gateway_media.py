@@ -1,9 +1,11 @@
 """Media bytes sent by the nginx gateway once the stream service has authorised them.
 
-``vidstream serve`` runs with ``VIDSTREAM_ACCEL_REDIRECT=/_protected/`` behind nginx on
-the real gateway config. The owner gets originals, HLS files and pictures (ranges
-included) through the gateway; a stranger gets 404, an anonymous client 401, and the
-internal location cannot be asked for from outside.
+``vidstream serve`` runs behind nginx on the real gateway config, in each of the two
+ways the gateway can send media: signed links (``VIDSTREAM_MEDIA_LINKS=/_signed/``,
+which compose uses) and ``X-Accel-Redirect`` (``VIDSTREAM_ACCEL_REDIRECT=/_protected/``).
+The owner gets originals, HLS files and pictures (ranges included) through the
+gateway; a stranger gets 404, an anonymous client 401; the internal location cannot be
+asked for from outside, and a forged, altered or expired link gets nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -34,6 +37,7 @@ from vidstream.config import load_settings
 from vidstream.extensions import db
 from vidstream.models import User, Video, VideoStatus
 from vidstream.models.video import hls_key, image_key
+from vidstream.services.stream.links import gateway_link
 
 pytestmark = pytest.mark.e2e
 
@@ -46,6 +50,9 @@ FILES = {
     "poster.jpg": b"\xff\xd8\xff" + secrets.token_bytes(5000),
     "storyboard.vtt": b"WEBVTT\n",
 }
+# A rendition playlist, which with signed links is sent with a link for every file.
+PLAYLIST = b'#EXTM3U\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:4.0,\nseg_00001.m4s\n#EXT-X-ENDLIST\n'
+INIT = b"\x00\x00\x00\x18ftypiso6" + secrets.token_bytes(100)
 
 
 @dataclass
@@ -57,6 +64,8 @@ class Gateway:
     owner: requests.Session
     stranger: requests.Session
     public_id: str
+    mode: str
+    secret: str
 
 
 def _store_video(data_dir: str) -> str:
@@ -78,10 +87,14 @@ def _store_video(data_dir: str) -> str:
             "poster.jpg": image_key(pid, "poster.jpg"),
             "storyboard.vtt": image_key(pid, "storyboard.vtt"),
         }
-        for name, key in keys.items():
+        extra = {
+            hls_key(pid, "360p", "index.m3u8"): PLAYLIST,
+            hls_key(pid, "360p", "init.mp4"): INIT,
+        }
+        for key, data in [*((keys[name], FILES[name]) for name in keys), *extra.items()]:
             path = storage.path(key)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(FILES[name])
+            path.write_bytes(data)
         db.session.commit()
         db.engine.dispose()
     return pid
@@ -95,19 +108,26 @@ def _signed_in(url: str, username: str) -> requests.Session:
     return session
 
 
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+@pytest.fixture(scope="module", params=["links", "accel"])
+def gateway(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Gateway]:
     """One ``vidstream serve`` (all services) behind nginx, with alice's video stored."""
     require_nginx()
     root = tmp_path_factory.mktemp("gateway-media")
     data_dir = root / "data"
+    link_secret = secrets.token_hex(32)
+    mode = {
+        "links": {"VIDSTREAM_MEDIA_LINKS": "/_signed/", "VIDSTREAM_MEDIA_LINK_SECRET": link_secret},
+        "accel": {"VIDSTREAM_ACCEL_REDIRECT": "/_protected/"},
+    }[request.param]
     env = {
         "VIDSTREAM_DATA_DIR": str(data_dir),
         "VIDSTREAM_SECRET_KEY": secrets.token_urlsafe(40),
         "VIDSTREAM_WORKERS": "1",
         "VIDSTREAM_NEW_PASSWORD": PASSWORD,
-        "VIDSTREAM_ACCEL_REDIRECT": "/_protected/",
         "VIDSTREAM_TRUSTED_PROXIES": "1",
+        **mode,
     }
     clean = {k: v for k, v in os.environ.items() if not k.startswith("VIDSTREAM_")}
     cli = [vidstream_executable()]
@@ -126,6 +146,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
             "GATEWAY_LISTEN": f"{HOST}:{gw_port}",
             "GATEWAY_MAX_BODY_SIZE": "2m",
             "GATEWAY_MEDIA_ROOT": str(data_dir / "media"),
+            "GATEWAY_MEDIA_LINK_SECRET": link_secret,
             **{
                 f"GATEWAY_{s.upper()}_UPSTREAM": f"{HOST}:{app_port}"
                 for s in ("auth", "upload", "stream")
@@ -133,7 +154,8 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         }
         servers.append(start_nginx(render_gateway_config(values), root / "nginx", gw_port))
         url = servers[-1].url
-        yield Gateway(url, app.url, _signed_in(url, "alice"), _signed_in(url, "mallory"), public_id)
+        owner, stranger = _signed_in(url, "alice"), _signed_in(url, "mallory")
+        yield Gateway(url, app.url, owner, stranger, public_id, request.param, link_secret)
     finally:
         stop_all(servers)
 
@@ -169,7 +191,8 @@ def test_ranges_and_if_range_are_answered_by_the_gateway(gateway: Gateway) -> No
     tail = gateway.owner.get(url, headers={"Range": "bytes=-10"})
     assert tail.status_code == 206 and tail.content == ORIGINAL[-10:]
 
-    etag = gateway.owner.head(url).headers["ETag"]
+    # The validator of the bytes nginx sends (a HEAD is answered by the service).
+    etag = gateway.owner.get(url, headers={"Range": "bytes=0-0"}).headers["ETag"]
     same = gateway.owner.get(url, headers={"Range": "bytes=0-9", "If-Range": etag})
     assert same.status_code == 206 and same.content == ORIGINAL[:10]
     other = gateway.owner.get(url, headers={"Range": "bytes=0-9", "If-Range": '"other"'})
@@ -204,8 +227,64 @@ def test_metrics_are_not_served_through_the_gateway(gateway: Gateway) -> None:
 def test_the_service_hands_bytes_to_the_gateway_instead_of_sending_them(
     gateway: Gateway,
 ) -> None:
-    gateway.owner.get(f"{gateway.url}/media/{gateway.public_id}/poster.jpg").raise_for_status()
+    url = f"{gateway.url}/media/{gateway.public_id}/poster.jpg"
+    gateway.owner.get(url).raise_for_status()
     text = requests.get(f"{gateway.app_url}/metrics", timeout=10).text
     handed = [line for line in text.splitlines() if line.startswith("vidstream_media_bytes")]
-    assert any('via="gateway"' in line and float(line.split()[-1]) > 0 for line in handed)
-    assert not any('via="app"' in line for line in handed), handed
+    if gateway.mode == "accel":
+        assert any('via="gateway"' in line and float(line.split()[-1]) > 0 for line in handed)
+        assert not any('via="app"' in line for line in handed), handed
+    else:  # the service sends only playlists and storyboard cues, whose links it writes
+        redirect = gateway.owner.get(url, allow_redirects=False)
+        assert redirect.status_code == 302 and redirect.content == b""
+        assert redirect.headers["Cache-Control"] == "private, no-store"
+        assert redirect.headers["Location"].startswith(f"/_signed/videos/{gateway.public_id}/")
+
+
+def test_signed_links_are_checked_by_nginx(gateway: Gateway) -> None:
+    if gateway.mode != "links":
+        pytest.skip("signed links are the other mode")
+    key = f"videos/{gateway.public_id}/original.mp4"
+    media = f"{gateway.url}/media/{gateway.public_id}/original.mp4"
+    link = gateway.owner.get(media, allow_redirects=False).headers["Location"]
+    # The link itself is the permission, for anyone who holds it, until it expires.
+    assert requests.get(f"{gateway.url}{link}", timeout=10).content == ORIGINAL
+    uri, _, query = link.partition("?")
+    expires, signature = (part.split("=", 1)[1] for part in query.split("&"))
+    other = f"/_signed/videos/{gateway.public_id}/images/poster.jpg"
+    later = str(int(expires) + 3600)
+    forged = {
+        "no signature": uri,
+        "another file": f"{other}?e={expires}&s={signature}",
+        "a later expiry": f"{uri}?e={later}&s={signature}",
+        "a wrong key": gateway_link("/_signed/", key, "x" * 64, int(expires)),
+        "a made-up signature": f"{uri}?e={expires}&s={'A' * 22}",
+    }
+    for case, path in forged.items():
+        answer = requests.get(f"{gateway.url}{path}", timeout=10)
+        assert answer.status_code == 403, case
+        assert ORIGINAL[:1000] not in answer.content, case
+    expired = gateway_link("/_signed/", key, gateway.secret, int(time.time()) - 1)
+    assert requests.get(f"{gateway.url}{expired}", timeout=10).status_code == 410
+
+
+def test_a_rendition_playlist_names_its_files_by_signed_links(gateway: Gateway) -> None:
+    url = f"{gateway.url}/media/{gateway.public_id}/hls/360p/index.m3u8"
+    answer = gateway.owner.get(url)
+    assert answer.status_code == 200
+    if gateway.mode == "accel":
+        assert answer.content == PLAYLIST
+        return
+    assert answer.headers["Cache-Control"] == "private, no-store"
+    lines = answer.text.splitlines()
+    assert lines[0] == "#EXTM3U" and lines[-1] == "#EXT-X-ENDLIST"
+    folder = f"/_signed/videos/{gateway.public_id}/hls/360p"
+    init = lines[1].removeprefix('#EXT-X-MAP:URI="').removesuffix('"')
+    assert init.startswith(f"{folder}/init.mp4?e=")
+    assert lines[3].startswith(f"{folder}/seg_00001.m4s?e=")
+    # A player fetches them straight from nginx, no session needed, no call to the service.
+    segment = requests.get(f"{gateway.url}{lines[3]}", timeout=10)
+    assert segment.content == FILES["hls/360p/seg_00001.m4s"]
+    assert segment.headers["Content-Type"] == "video/iso.segment"
+    assert requests.get(f"{gateway.url}{init}", timeout=10).content == INIT
+    assert gateway.stranger.get(url).status_code == 404

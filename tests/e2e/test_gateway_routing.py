@@ -88,6 +88,7 @@ def gateway(
     values |= {"GATEWAY_LISTEN": f"{HOST}:{port}", "GATEWAY_MAX_BODY_SIZE": "1m"}
     workdir = tmp_path_factory.mktemp("gw")
     values["GATEWAY_MEDIA_ROOT"] = str(workdir / "media")
+    values["GATEWAY_MEDIA_LINK_SECRET"] = "0" * 64
     server = start_nginx(render_gateway_config(values), workdir, port)
     yield server, upstreams
     server.stop()

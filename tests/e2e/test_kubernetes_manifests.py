@@ -301,6 +301,7 @@ def test_settings_are_valid_and_read_by_the_code(rendered: list[Doc]) -> None:
         "VIDSTREAM_SECRET_KEY": "s" * 32,
         "VIDSTREAM_DATABASE_URL": "mysql+pymysql://vidstream@db.internal/vidstream",
         "VIDSTREAM_REDIS_URL": "redis://redis.internal:6379/0",
+        "VIDSTREAM_MEDIA_LINK_SECRET": "m" * 64,
     }
     settings = load_settings({**config, **_env(stream), **secrets})
     assert str(settings.data_dir) == config["VIDSTREAM_DATA_DIR"]
@@ -325,7 +326,10 @@ def test_gateway_is_docker_nginx_conf_with_every_placeholder_filled(rendered: li
     pod = _pod(rendered, "gateway")
     container = _container(rendered, "gateway")
     env = _env(container)
-    assert {k for k in env if k.startswith("GATEWAY_")} == gateway_placeholders()
+    from_secrets = {e["name"] for e in container["env"] if "valueFrom" in e}
+    assert {k for k in [*env, *from_secrets] if k.startswith("GATEWAY_")} == (
+        gateway_placeholders()
+    )
     assert env["NGINX_ENVSUBST_FILTER"] == "^GATEWAY_"
     assert container["ports"] == [{"name": "http", "containerPort": int(env["GATEWAY_LISTEN"])}]
     for service in DEFAULT_PORTS:
@@ -364,10 +368,15 @@ def test_media_volume_is_shared_and_the_gateway_reads_it_only(rendered: list[Doc
     assert _env(container)["GATEWAY_MEDIA_ROOT"] == f"{data_dir}/media"
     assert gateway["securityContext"]["runAsUser"] == uid, "stored files are owner-only"
 
-    internal = re.search(r"location (\S+) \{\s*internal;", GATEWAY_TEMPLATE.read_text())
-    assert internal, "docker/nginx.conf has no internal location for media"
+    signed = re.search(r"location (\S+) \{\s*secure_link ", GATEWAY_TEMPLATE.read_text())
+    assert signed, "docker/nginx.conf has no signed-link location for media"
     stream = _container(rendered, "stream")
-    assert _env(stream)["VIDSTREAM_ACCEL_REDIRECT"] == internal[1]
+    assert _env(stream)["VIDSTREAM_MEDIA_LINKS"] == signed[1]
+    link_secret = next(e for e in container["env"] if e["name"] == "GATEWAY_MEDIA_LINK_SECRET")
+    assert link_secret["valueFrom"]["secretKeyRef"] == {
+        "name": "vidstream-secrets",
+        "key": "VIDSTREAM_MEDIA_LINK_SECRET",
+    }
 
 
 def test_images_are_the_ones_compose_runs(rendered: list[Doc], compose: Doc) -> None:

@@ -126,6 +126,7 @@ def _start(cluster: Cluster, ports: list[int], logs: Path) -> None:
         "GATEWAY_LISTEN": f"{HOST}:{gateway_port}",
         "GATEWAY_MAX_BODY_SIZE": "64m",
         "GATEWAY_MEDIA_ROOT": str(logs.parent / "data" / "media"),
+        "GATEWAY_MEDIA_LINK_SECRET": secrets.token_hex(32),
         "GATEWAY_AUTH_UPSTREAM": f"{HOST}:{auth_port}",
         "GATEWAY_UPLOAD_UPSTREAM": f"{HOST}:{upload_port}",
         "GATEWAY_STREAM_UPSTREAM": f"{HOST}:{stream_ports[0]}",

@@ -84,9 +84,11 @@ def deploy(
             "VIDSTREAM_WORKERS": "1",
             "VIDSTREAM_THREADS": "4",
         }
+        link_secret = secrets.token_hex(32)
         if gateway:
             env["VIDSTREAM_PUBLIC_URL"] = urls["gateway"]
-            env["VIDSTREAM_ACCEL_REDIRECT"] = "/_protected/"
+            env["VIDSTREAM_MEDIA_LINKS"] = "/_signed/"
+            env["VIDSTREAM_MEDIA_LINK_SECRET"] = link_secret
         else:
             env |= {f"VIDSTREAM_{name.upper()}_URL": urls[name] for name in SERVICES}
         deployment = Deployment({}, [], [])
@@ -102,6 +104,7 @@ def deploy(
                 "GATEWAY_LISTEN": f"{HOST}:{ports['gateway']}",
                 "GATEWAY_MAX_BODY_SIZE": str(MAX_UPLOAD + 1024 * 1024),
                 "GATEWAY_MEDIA_ROOT": str(tmp_path / "data" / "media"),
+                "GATEWAY_MEDIA_LINK_SECRET": link_secret,
                 **{f"GATEWAY_{s.upper()}_UPSTREAM": f"{HOST}:{ports[s]}" for s in SERVICES},
             }
             config = render_gateway_config(values)
@@ -153,7 +156,9 @@ def _curl(url: str, browser: requests.Session, out: Path, *extra: str) -> tuple[
     cookie = f"vidstream_session={browser.cookies['vidstream_session']}"
     result = subprocess.run(
         [
-            *("curl", "--silent", "--show-error", "--cookie", cookie, "--output", str(body)),
+            # --location: behind the gateway, media requests are redirected to signed links.
+            *("curl", "--silent", "--show-error", "--location", "--cookie", cookie),
+            *("--output", str(body)),
             *("--dump-header", str(headers), "--write-out", "%{http_code}", *extra, url),
         ],
         capture_output=True,

@@ -111,7 +111,18 @@ def test_a_video_lives_in_the_bucket(
     rendition = parse_master(master)[0].uri
     playlist = _served_here(auth.client, f"{media}/hls/{rendition}")
     folder = rendition.rsplit("/", 1)[0]
-    segment, _seconds = parse_segments(playlist)[0]
+    # The rendition playlist names the init section and segments by presigned links, so
+    # a player fetches them from the bucket without a request here for each one.
+    assert f'#EXT-X-MAP:URI="{moto_url}/{bucket}/{prefix}hls/{folder}/init.mp4?' in playlist
+    link, _seconds = parse_segments(playlist)[0]
+    assert link.startswith(f"{moto_url}/{bucket}/{prefix}hls/{folder}/seg_") and "X-Amz-" in link
+    segment = link.split("?")[0].rsplit("/", 1)[1]
+    direct = requests.get(link, timeout=10)
+    assert direct.status_code == 200 and direct.headers["Content-Type"] == "video/iso.segment"
+    assert direct.content == stored[f"{prefix}hls/{folder}/{segment}"]
+    assert auth.client.get(f"{media}/hls/{rendition}").headers["Cache-Control"] == (
+        "private, no-store"
+    )
     segment_bytes = _followed(auth.client, f"{media}/hls/{folder}/{segment}", "video/iso.segment")
     assert segment_bytes == stored[f"{prefix}hls/{folder}/{segment}"]
     _followed(auth.client, f"{media}/hls/{folder}/init.mp4", "video/mp4")

@@ -65,3 +65,32 @@ def test_values_are_parsed(tmp_path: Path) -> None:
     assert settings.database_url == "mysql+pymysql://u:p@db/vidstream"
     assert settings.service_urls == {"stream": "http://localhost:5002"}
     assert not settings.signup_open
+
+
+def test_signed_media_links_need_a_secret_local_storage_and_no_accel(tmp_path: Path) -> None:
+    base = {"VIDSTREAM_DATA_DIR": str(tmp_path), "VIDSTREAM_MEDIA_LINKS": "/_signed/"}
+    secret = "k" * 40
+    settings = load_settings({**base, "VIDSTREAM_MEDIA_LINK_SECRET": secret})
+    assert (settings.media_links, settings.media_link_secret) == ("/_signed/", secret)
+    assert secret not in repr(settings)
+    refused = {
+        "no secret": {},
+        "a short secret": {"VIDSTREAM_MEDIA_LINK_SECRET": "k" * 31},
+        "a secret nginx could not hold": {"VIDSTREAM_MEDIA_LINK_SECRET": "k" * 40 + '"'},
+        "both ways at once": {
+            "VIDSTREAM_MEDIA_LINK_SECRET": secret,
+            "VIDSTREAM_ACCEL_REDIRECT": "/_protected/",
+        },
+        "S3 storage": {
+            "VIDSTREAM_MEDIA_LINK_SECRET": secret,
+            "VIDSTREAM_STORAGE_URL": "s3://bucket?region=us-east-1",
+        },
+        "a path without slashes": {
+            "VIDSTREAM_MEDIA_LINK_SECRET": secret,
+            "VIDSTREAM_MEDIA_LINKS": "_signed",
+        },
+    }
+    for case, extra in refused.items():
+        with pytest.raises(ConfigError):
+            load_settings({**base, **extra})
+            pytest.fail(case)

@@ -21,12 +21,14 @@ from vidstream.media_index import MediaInfo
 from vidstream.models.video import hls_key, image_key
 from vidstream.security import login_required, owned_media
 from vidstream.services.stream import bp
+from vidstream.services.stream.links import PLAYLIST_LINK_SECONDS, media_link
 from vidstream.services.stream.ranges import serve_file
-from vidstream.services.stream.redirects import redirect_to_storage
+from vidstream.services.stream.redirects import redirect_to_link
 from vidstream.storage import ObjectNotFound, Storage, check_key
 
 RENDITION = re.compile(r"[0-9]{3,4}p")
 HLS_FILE = re.compile(r"index\.m3u8|init\.mp4|seg_[0-9]{5}\.m4s")
+MAP_URI = re.compile(r'URI="(init\.mp4)"')
 CONTENT_TYPES = {
     "m3u8": "application/vnd.apple.mpegurl",
     "m4s": "video/iso.segment",
@@ -49,7 +51,7 @@ def _serve(info: MediaInfo, key: str) -> Response:
     except ValueError:
         raise AppError(404, NO_FILE) from None
     if extension not in SENT_HERE:
-        handed_over = redirect_to_storage(storage, key, CONTENT_TYPES[extension])
+        handed_over = redirect_to_link(key, CONTENT_TYPES[extension])
         if handed_over is not None:
             return handed_over
     try:
@@ -94,7 +96,53 @@ def hls_file(public_id: str, rendition: str, name: str) -> Response:
         raise AppError(404, NO_FILE)
     if not HLS_FILE.fullmatch(name):
         raise AppError(404, NO_FILE)
-    return _serve(info, hls_key(info.public_id, rendition, name))
+    key = hls_key(info.public_id, rendition, name)
+    if name == "index.m3u8":
+        linked = _linked_playlist(key)
+        if linked is not None:
+            return linked
+    return _serve(info, key)
+
+
+def _linked_playlist(key: str) -> Response | None:
+    """The rendition playlist with its init section and segments as direct links, or None.
+
+    A player then fetches every segment from the store or the gateway without a request
+    to this service per segment; each link is good for :data:`PLAYLIST_LINK_SECONDS`.
+    The answer differs on every request (the links do), so it is neither cached nor
+    given an ETag. None when there are no direct links.
+    """
+    folder = key.rsplit("/", 1)[0]
+    links: dict[str, str] = {}
+
+    def link(name: str) -> str:
+        if name not in links:
+            content_type = CONTENT_TYPES[name.rsplit(".", 1)[-1]]
+            found = media_link(f"{folder}/{name}", content_type, PLAYLIST_LINK_SECONDS)
+            links[name] = found or ""
+        return links[name]
+
+    if not link("init.mp4"):
+        return None
+    storage: Storage = current_app.extensions["vidstream.storage"]
+    try:
+        with storage.open(key) as fh:
+            text = fh.read().decode()
+    except ObjectNotFound:
+        raise AppError(404, NO_FILE) from None
+    lines = []
+    for line in text.splitlines():
+        if HLS_FILE.fullmatch(line) and line != "index.m3u8":
+            line = link(line)
+        elif line.startswith("#EXT-X-MAP:"):
+            line = MAP_URI.sub(lambda m: f'URI="{link(m.group(1))}"', line)
+        lines.append(line)
+    headers = {
+        "Content-Type": CONTENT_TYPES["m3u8"],
+        "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response("\n".join(lines) + "\n", headers=headers)
 
 
 def _picture(public_id: str, name: str, *, storyboard: bool = False) -> Response:

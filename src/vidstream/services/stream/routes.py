@@ -12,7 +12,7 @@ from vidstream.security import current_user_id, login_required, owned_media, own
 from vidstream.services.stream import bp
 from vidstream.services.stream.logic import delete_video, list_videos
 from vidstream.services.stream.ranges import serve_file
-from vidstream.services.stream.redirects import redirect_to_storage
+from vidstream.services.stream.redirects import redirect_to_link
 from vidstream.storage import Storage
 from vidstream.urls import service_url
 
@@ -46,10 +46,10 @@ def original(public_id: str) -> Response:
     info = owned_media(public_id)
     if not info.playable:
         raise AppError(409, "This video is not ready to play yet.")
-    storage: Storage = current_app.extensions["vidstream.storage"]
-    handed_over = redirect_to_storage(storage, info.original_key, "video/mp4")
+    handed_over = redirect_to_link(info.original_key, "video/mp4")
     if handed_over is not None:
         return handed_over
+    storage: Storage = current_app.extensions["vidstream.storage"]
 
     def open_body() -> BinaryIO:
         return storage.open(info.original_key)
