@@ -1,4 +1,4 @@
-"""``python -m bench [range|tus|pipeline|all] [options]``: every benchmark, one command.
+"""``python -m bench [range|tus|pipeline|gateway|load|all] [options]``: every benchmark.
 
 With no name (or ``all``) each benchmark runs in turn with its defaults and writes its
 own section of docs/benchmarks.md; with a name, only that one runs, and the options
@@ -10,12 +10,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import pipeline, run, tus_upload
+from bench import gateway, load, pipeline, run, tus_upload
 
 BENCHMARKS: dict[str, Callable[[list[str] | None], int]] = {
     "range": run.main,
     "tus": tus_upload.main,
     "pipeline": pipeline.main,
+    "gateway": gateway.main,
+    "load": load.main,
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -29,6 +30,9 @@ from prometheus_client import (
 )
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# functools.cache does not stop two threads from building the value at once, and a
+# metric registered twice raises; the first requests of a gthread worker race here.
+_CREATING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -42,9 +46,14 @@ class Metrics:
     videos: Gauge
 
 
-@cache
 def metrics() -> Metrics:
     """The process's metrics, registered once with the default registry."""
+    with _CREATING:
+        return _create_metrics()
+
+
+@cache
+def _create_metrics() -> Metrics:
     return Metrics(
         requests=Counter(
             "vidstream_http_requests",
