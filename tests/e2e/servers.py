@@ -23,6 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import redis
+import sqlalchemy as sa
+
+from vidstream.models import User, Video
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -273,3 +277,20 @@ def show_logs_on_failure(
         return
     with capture.global_and_fixture_disabled():
         print(text, file=sys.stderr)
+
+
+def forget_accounts(database_url: str, redis_url: str, prefix: str, usernames: list[str]) -> None:
+    """Delete what processes of a test created for these accounts (rows, Redis keys).
+
+    The test database is shared by the whole run; later tests start from empty tables.
+    """
+    engine = sa.create_engine(database_url)
+    owners = sa.select(User.id).where(User.username.in_(usernames))
+    with engine.begin() as conn:
+        conn.execute(sa.delete(Video).where(Video.owner_id.in_(owners)))
+        conn.execute(sa.delete(User).where(User.username.in_(usernames)))
+    engine.dispose()
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(match=f"{prefix}*"):
+        client.delete(key)
+    client.close()

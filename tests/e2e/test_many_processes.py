@@ -32,6 +32,7 @@ from tusclient.client import TusClient
 from tests.e2e.servers import (
     HOST,
     ServerProcess,
+    forget_accounts,
     free_ports,
     render_gateway_config,
     require_nginx,
@@ -65,6 +66,7 @@ class Cluster:
     database_url: str
     bucket: str
     s3_endpoint: str
+    usernames: list[str] = field(default_factory=list)
     streams: list[ServerProcess] = field(default_factory=list)
     workers: list[ServerProcess] = field(default_factory=list)
     servers: list[ServerProcess] = field(default_factory=list)
@@ -108,6 +110,8 @@ def cluster(
             everything = [*found.servers, *found.streams, *found.workers]
             show_logs_on_failure(request, everything, failed_before)
             stop_all(everything)
+            prefix = env["VIDSTREAM_REDIS_PREFIX"]
+            forget_accounts(external_database_url, redis_url, prefix, found.usernames)
 
 
 def _start(cluster: Cluster, ports: list[int], logs: Path) -> None:
@@ -139,11 +143,13 @@ def _start(cluster: Cluster, ports: list[int], logs: Path) -> None:
     cluster.servers.append(start_nginx(config, logs.parent / "nginx", gateway_port))
 
 
-def _sign_up(gateway: str) -> tuple[requests.Session, str]:
+def _sign_up(cluster: Cluster) -> tuple[requests.Session, str]:
     """A browser session signed up through the gateway, and its CSRF token."""
+    gateway = cluster.gateway
     browser = requests.Session()
     token = browser.get(f"{gateway}/api/session", timeout=10).json()["csrf_token"]
     name = f"many{secrets.token_hex(4)}"
+    cluster.usernames.append(name)
     form = {"username": name, "password": PASSWORD, "confirm": PASSWORD, "csrf_token": token}
     answer = browser.post(f"{gateway}/signup", data=form, allow_redirects=False, timeout=10)
     assert answer.status_code == 302, answer.text
@@ -282,7 +288,7 @@ def _mid_renditions(cluster: Cluster, public_id: str) -> bool:
 def test_one_of_each_killed_mid_flight_loses_nothing(cluster: Cluster, tmp_path: Path) -> None:
     # Index at the front already, so the stored original keeps the source's bytes.
     source = make_mp4(tmp_path / "ferry.mp4", seconds=SECONDS, size="854x480", faststart=True)
-    browser, token = _sign_up(cluster.gateway)
+    browser, token = _sign_up(cluster)
     public_id = _upload_with_tus(cluster, browser, token, source)
 
     def status() -> object:
@@ -317,7 +323,7 @@ def test_one_of_each_killed_mid_flight_loses_nothing(cluster: Cluster, tmp_path:
     decoded = decode_over_http(master, browser.cookies["vidstream_session"])
     assert decoded.returncode == 0 and decoded.errors == "", decoded.errors
     assert abs(decoded.seconds - SECONDS) <= 0.5
-    stranger, _token = _sign_up(cluster.gateway)
+    stranger, _token = _sign_up(cluster)
     for path in ("original.mp4", "hls/master.m3u8", "poster.jpg"):
         url = f"{cluster.gateway}/media/{public_id}/{path}"
         assert stranger.get(url, allow_redirects=False, timeout=10).status_code == 404, path

@@ -18,14 +18,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import redis
 import requests
-import sqlalchemy as sa
 
 from tests.e2e.servers import (
     HOST,
     ROOT,
     ServerProcess,
+    forget_accounts,
     free_ports,
     render_gateway_config,
     require_nginx,
@@ -35,7 +34,6 @@ from tests.e2e.servers import (
     stop_all,
     wait_for_url,
 )
-from vidstream.models import User, Video
 
 pytestmark = pytest.mark.e2e
 
@@ -116,21 +114,7 @@ def deploy(
     servers = [s for d in started for s in d.servers]
     show_logs_on_failure(request, servers, failed_before)
     stop_all(servers)
-    _forget(database_url, redis_url, prefix, [u for d in started for u in d.usernames])
-
-
-def _forget(database_url: str, redis_url: str, prefix: str, usernames: list[str]) -> None:
-    """Delete what the journeys created, so later tests start from empty tables."""
-    engine = sa.create_engine(database_url)
-    owners = sa.select(User.id).where(User.username.in_(usernames))
-    with engine.begin() as conn:
-        conn.execute(sa.delete(Video).where(Video.owner_id.in_(owners)))
-        conn.execute(sa.delete(User).where(User.username.in_(usernames)))
-    engine.dispose()
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(match=f"{prefix}*"):
-        client.delete(key)
-    client.close()
+    forget_accounts(database_url, redis_url, prefix, [u for d in started for u in d.usernames])
 
 
 def _sign_up(deployment: Deployment) -> tuple[requests.Session, str]:

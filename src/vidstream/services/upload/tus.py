@@ -20,6 +20,7 @@ from vidstream.extensions import csrf
 from vidstream.models import Upload
 from vidstream.security import authenticated_by_token, current_user_id, login_required
 from vidstream.services.upload import bp
+from vidstream.services.upload.socket_body import SocketBody, socket_body
 from vidstream.services.upload.tus_logic import (
     Chunk,
     create_upload,
@@ -33,6 +34,7 @@ from vidstream.services.upload.tus_protocol import (
     CHECKSUM_MISMATCH,
     OFFSET_CONTENT_TYPE,
     TUS_VERSION,
+    Checksum,
     capability_headers,
     check_content_type,
     check_version,
@@ -84,8 +86,12 @@ def _progress(status: int, upload: Upload) -> Response:
     return response
 
 
-def _stream() -> BodyStream:
-    """The request body, read straight from the connection (werkzeug's raw stream)."""
+def _stream(length: int, checksum: Checksum | None) -> BodyStream | SocketBody:
+    """The body: socket to file inside the kernel where possible, else werkzeug's stream."""
+    if checksum is None:
+        direct = socket_body(request.environ, length)
+        if direct is not None:
+            return direct
     return cast(BodyStream, request.stream)
 
 
@@ -94,7 +100,8 @@ def _body(offset: int) -> Chunk:
     if request.content_length is None:
         raise AppError(411, "Send the chunk with a Content-Length header.")
     checksum = parse_checksum(request.headers.get("Upload-Checksum"))
-    return Chunk(offset, request.content_length, _stream(), checksum)
+    length = request.content_length
+    return Chunk(offset, length, _stream(length, checksum), checksum)
 
 
 @tus_bp.route("/", methods=["OPTIONS"])
@@ -123,7 +130,7 @@ def tus_create() -> Response:
     location = url_for("upload.tus.tus_head", upload_id=upload.public_id)
     if chunk is not None or length == 0:
         try:
-            upload = receive_chunk(upload, chunk or Chunk(0, 0, _stream()))
+            upload = receive_chunk(upload, chunk or Chunk(0, 0, _stream(0, None)))
         except AppError as error:
             if error.status != CHECKSUM_MISMATCH:
                 raise

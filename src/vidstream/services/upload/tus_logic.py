@@ -31,6 +31,7 @@ from vidstream.services.upload.logic import (
     check_size,
     used_bytes,
 )
+from vidstream.services.upload.socket_body import SocketBody
 from vidstream.services.upload.tus_partial import (
     BodyStream,
     Partial,
@@ -124,7 +125,7 @@ class Chunk:
 
     offset: int
     length: int
-    body: BodyStream
+    body: BodyStream | SocketBody
     checksum: Checksum | None = None
 
 

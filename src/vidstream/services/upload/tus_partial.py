@@ -33,6 +33,7 @@ from werkzeug.exceptions import ClientDisconnected
 
 from vidstream.config import Settings
 from vidstream.errors import AppError
+from vidstream.services.upload.socket_body import SocketBody
 from vidstream.storage import StorageFullError
 
 log = logging.getLogger(__name__)
@@ -205,7 +206,7 @@ class _Checkpoints:
 
 def append_body(
     partial: Partial,
-    body: BodyStream,
+    body: BodyStream | SocketBody,
     length: int,
     checkpoint: Callable[[int], None] | None,
     hasher: Any = None,
@@ -218,42 +219,60 @@ def append_body(
     body is checked. Every checkpoint has been recorded when this returns. A client that
     disconnects mid-body ends the loop early, keeping what arrived.
     """
+    if hasher is not None and isinstance(body, SocketBody):
+        raise ValueError("a checksum needs the bytes: read the body the ordinary way")
     checkpoints = _Checkpoints(partial, checkpoint) if checkpoint is not None else None
     try:
         return _stream_body(partial, body, length, checkpoints, hasher)
     finally:
-        if checkpoints is not None:
-            checkpoints.close()
+        try:
+            if checkpoints is not None:
+                checkpoints.close()
+        finally:
+            if isinstance(body, SocketBody):
+                body.close()
 
 
 def _stream_body(
     partial: Partial,
-    body: BodyStream,
+    body: BodyStream | SocketBody,
     length: int,
     checkpoints: _Checkpoints | None,
     hasher: Any,
 ) -> tuple[int, bool]:
-    appended = since_checkpoint = 0
+    appended = 0
+    # Checkpoints fall on exact multiples of CHECKPOINT_BYTES into the body: no read
+    # crosses one, however the bytes arrive.
+    next_checkpoint = CHECKPOINT_BYTES if checkpoints is not None else length
     # One buffer for the whole body: no fresh allocation (and page faults) per read.
     buffer = memoryview(bytearray(READ_BYTES))
     while appended < length:
-        try:
-            got = body.readinto(buffer[: min(READ_BYTES, length - appended)]) or 0
-        except (ClientDisconnected, OSError):
-            got = 0
+        partial.keep_alive()
+        want = min(READ_BYTES, length - appended, next_checkpoint - appended)
+        if isinstance(body, SocketBody):
+            got = body.send_to(partial.path, want)
+        else:
+            got = _read_and_write(body, partial.fd, buffer[:want], hasher)
         if not got:
             return appended, False
-        data = buffer[:got]
-        partial.keep_alive()
-        _write_all(partial.fd, data)
-        if hasher is not None:
-            hasher.update(data)
         appended += got
-        since_checkpoint += got
-        if checkpoints is not None and since_checkpoint >= CHECKPOINT_BYTES:
+        if checkpoints is not None and appended == next_checkpoint:
             checkpoints.submit(appended)
-            since_checkpoint = 0
+            next_checkpoint = appended + CHECKPOINT_BYTES
     return appended, True
+
+
+def _read_and_write(body: BodyStream, fd: int, buffer: memoryview, hasher: Any) -> int:
+    """Read one piece of the body into ``buffer`` and append it; 0 once the client is gone."""
+    try:
+        got = body.readinto(buffer) or 0
+    except (ClientDisconnected, OSError):
+        return 0
+    data = buffer[:got]
+    _write_all(fd, data)
+    if hasher is not None:
+        hasher.update(data)
+    return got
 
 
 def _write_all(fd: int, data: memoryview) -> None:
