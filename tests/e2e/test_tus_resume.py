@@ -9,8 +9,10 @@ the upload. The stored original must hash like the source and play.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -26,6 +28,7 @@ from tusclient.client import TusClient
 from tusclient.exceptions import TusCommunicationError
 
 from tests.e2e.servers import (
+    HOST,
     ServerProcess,
     free_ports,
     show_logs_on_failure,
@@ -279,3 +282,51 @@ def test_cli_upload_resumes_when_run_again(
     assert _sha256(stored) == _sha256(source)
     assert f"/stream/{video_id}".encode() in again.stdout
     assert_consistent(upload_server.env)
+
+
+def _raw_patch(url_path: str, bearer: dict[str, str], offset: int, body: bytes) -> bytes:
+    return (
+        f"PATCH {url_path} HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n"
+        f"Authorization: {bearer['Authorization']}\r\nUpload-Offset: {offset}\r\n"
+        "Content-Type: application/offset+octet-stream\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
+def _answers(sock: socket.socket, count: int) -> list[str]:
+    """The status lines and Upload-Offset of ``count`` answers read off one connection."""
+    seen, data = [], b""
+    while len(seen) < count:
+        chunk = sock.recv(65536)
+        assert chunk, f"the connection closed after {len(seen)} answers"
+        data += chunk
+        while b"\r\n\r\n" in data and len(seen) < count:
+            head, data = data.split(b"\r\n\r\n", 1)
+            lines = head.decode().split("\r\n")
+            offset = [v for k, _, v in (h.partition(": ") for h in lines) if k == "Upload-Offset"]
+            seen.append(f"{lines[0].split(' ', 2)[1]} {offset[0] if offset else '-'}")
+    return seen
+
+
+def test_bodies_taken_from_the_socket_leave_the_connection_usable(
+    app: Flask, upload_server: UploadServer
+) -> None:
+    # Five PATCHes pipelined on one keep-alive connection: whatever gunicorn read ahead
+    # of the first body (the start of the next requests) must still be there for it.
+    bearer = _user_with_token(app, "dora")
+    base = f"http://{HOST}:{upload_server.port}"
+    data = os.urandom(3 * MIB + 12345)
+    create = {**bearer, "Tus-Resumable": "1.0.0", "Upload-Length": str(len(data) + 10)}
+    url_path = requests.post(f"{base}/api/uploads/", headers=create, timeout=10).headers["Location"]
+    # Small bodies first, so that one read by gunicorn holds several requests.
+    cut = [0, 100, 300, 2 * MIB + 7, len(data) - 5, len(data)]
+    pieces = [_raw_patch(url_path, bearer, a, data[a:b]) for a, b in itertools.pairwise(cut)]
+    with socket.create_connection((HOST, upload_server.port), timeout=30) as sock:
+        sock.sendall(b"".join(pieces))
+        assert _answers(sock, 5) == [f"204 {b}" for b in cut[1:]]
+        # A body cut short: the client stops sending and goes away mid-chunk.
+        sock.sendall(_raw_patch(url_path, bearer, len(data), b"12345678")[:-3])
+    _wait_for("the short body to be kept", lambda: (_upload_row(app, url_path.rsplit("/", 1)[1])
+              or Upload()).offset == len(data) + 5)  # fmt: skip
+    partial = partial_path(app.extensions["vidstream.settings"], url_path.rsplit("/", 1)[1])
+    assert partial.read_bytes() == data + b"12345"
