@@ -93,7 +93,9 @@ def test_a_claimed_giant_frame_is_refused_before_it_is_allocated(
     hostile_media: dict[str, Path],
 ) -> None:
     """16000x16000 passes libavcodec's own size guard: one such frame takes 384 MiB, and
-    decoding one costs over 700 MiB. The probe must refuse it well below that."""
+    decoding one costs over 700 MiB. The probe must refuse it before any frame exists:
+    the interpreter and its imports take about 170 MiB, and opening the decoder may add
+    its per-macroblock tables (up to about 250 MiB at this size), never a frame."""
     result = subprocess.run(
         [sys.executable, "-c", PROBE_IN_CHILD, str(hostile_media["claims_16000x16000"])],
         capture_output=True,
@@ -102,4 +104,4 @@ def test_a_claimed_giant_frame_is_refused_before_it_is_allocated(
     )
     message, peak_kib = result.stdout.strip().splitlines()
     assert "(16000x16000) is not supported" in message
-    assert int(peak_kib) < 400 * 1024, f"peak memory {int(peak_kib) // 1024} MiB"
+    assert int(peak_kib) < 512 * 1024, f"peak memory {int(peak_kib) // 1024} MiB"
