@@ -8,19 +8,16 @@ and the benchmark signs in over HTTP like a browser to get its session cookie.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import subprocess
 import sys
-import urllib.parse
-import urllib.request
 from contextlib import ExitStack
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 from sqlalchemy import select
 
+from bench.accounts import sign_in
 from bench.procs import HOST, BenchError, Target, free_port, launch
 from vidstream.app import create_app
 from vidstream.config import load_settings
@@ -82,24 +79,6 @@ def register_video(env: dict[str, str], source: Path) -> str:
     return public_id
 
 
-def sign_in(base_url: str) -> str:
-    """Sign in through the auth pages as a browser would; return the Cookie header."""
-    jar = CookieJar()
-    opener = urllib.request.build_opener(
-        urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(jar)
-    )
-    with opener.open(f"{base_url}/api/session", timeout=30) as reply:
-        token = json.load(reply)["csrf_token"]
-    form = {"username": USERNAME, "password": PASSWORD, "csrf_token": token}
-    body = urllib.parse.urlencode(form).encode()
-    with opener.open(f"{base_url}/signin", data=body, timeout=30) as reply:
-        reply.read()
-    with opener.open(f"{base_url}/api/session", timeout=30) as reply:
-        if json.load(reply).get("user") is None:
-            raise BenchError("signing in to vidstream did not start a session")
-    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
-
-
 def start_embedded(
     stack: ExitStack, workdir: Path, source: Path, workers: int, threads: int
 ) -> Target:
@@ -117,5 +96,5 @@ def start_embedded(
         key="vidstream",
         label="vidstream serve (embedded)",
         url=f"{base_url}/media/{public_id}/original.mp4",
-        cookie=sign_in(base_url),
+        cookie=sign_in(base_url, USERNAME, PASSWORD),
     )

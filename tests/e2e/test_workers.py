@@ -25,6 +25,7 @@ from tests.e2e.servers import (
 from tests.support.consistency import assert_consistent
 from tests.support.media import make_mp4
 from tests.support.pipeline import decode_over_http, live_server
+from tests.support.restartable import server_env
 from vidstream.config import Settings
 from vidstream.extensions import db
 from vidstream.models import Video, VideoJob, VideoStatus
@@ -32,20 +33,9 @@ from vidstream.models import Video, VideoJob, VideoStatus
 pytestmark = pytest.mark.e2e
 
 
-def _env(settings: Settings, **extra: str) -> dict[str, str]:
+def _env(settings: Settings) -> dict[str, str]:
     """The environment that points a vidstream process at this test's database and files."""
-    env = {
-        "VIDSTREAM_DATA_DIR": str(settings.data_dir),
-        "VIDSTREAM_DATABASE_URL": settings.database_url,
-        "VIDSTREAM_SECRET_KEY": settings.secret_key,
-        "VIDSTREAM_REDIS_PREFIX": settings.redis_prefix,
-        "VIDSTREAM_WORKERS": "1",
-        "VIDSTREAM_WORKER_CONCURRENCY": "1",
-        **extra,
-    }
-    if settings.redis_url:
-        env["VIDSTREAM_REDIS_URL"] = settings.redis_url
-    return env
+    return server_env(settings, VIDSTREAM_WORKER_CONCURRENCY="1")
 
 
 def _start_worker(name: str, settings: Settings, logs: Path) -> ServerProcess:

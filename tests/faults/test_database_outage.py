@@ -21,16 +21,12 @@ import requests
 from flask import Flask
 
 from tests.conftest import AuthActions
-from tests.e2e.servers import show_logs_on_failure
 from tests.support.consistency import assert_consistent, staging_leftovers, stored_files
 from tests.support.media import make_large_mp4
 from tests.support.private_servers import PrivateServer, mariadb_server, mariadb_url
-from tests.support.restartable import RestartableServer, server_env
+from tests.support.restartable import RestartableServer, migrated_app, server_env, serving
 from tests.support.slow_upload import SlowUpload
 from tests.support.waiting import wait_until
-from vidstream import create_app
-from vidstream.config import Settings, load_settings
-from vidstream.db_migrate import upgrade_database
 from vidstream.extensions import db
 
 pytestmark = pytest.mark.e2e
@@ -51,18 +47,10 @@ def mariadb(tmp_path: Path) -> Iterator[PrivateServer]:
 @pytest.fixture
 def private_app(mariadb: PrivateServer, tmp_path: Path) -> Iterator[Flask]:
     """An app on the private MariaDB, migrated, with embedded sessions and queue."""
-    settings = load_settings(
-        env={},
-        data_dir=tmp_path / "data",
-        secret_key=secrets.token_urlsafe(40),
-        database_url=mariadb_url(mariadb, "vidstream"),
-        testing=True,
-    )
-    app = create_app(settings)
-    upgrade_database(app)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    database_url = mariadb_url(mariadb, "vidstream")
+    secret = secrets.token_urlsafe(40)
+    with migrated_app(tmp_path / "data", secret_key=secret, database_url=database_url) as app:
+        yield app
 
 
 @pytest.fixture
@@ -70,13 +58,9 @@ def server(
     request: pytest.FixtureRequest, private_app: Flask, mariadb: PrivateServer, tmp_path: Path
 ) -> Iterator[RestartableServer]:
     """``vidstream serve`` (all services) on the private MariaDB."""
-    failed_before = request.session.testsfailed
-    settings: Settings = private_app.extensions["vidstream.settings"]
-    server = RestartableServer(server_env(settings), tmp_path / "logs")
-    server.start()
-    yield server
-    show_logs_on_failure(request, [*server.runs, mariadb], failed_before)
-    server.stop()
+    env = server_env(private_app.extensions["vidstream.settings"])
+    with serving(request, env, tmp_path / "logs", also_logged=[mariadb]) as server:
+        yield server
 
 
 def _assert_unavailable(answer: requests.Response, *, page: bool) -> None:

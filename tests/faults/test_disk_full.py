@@ -24,10 +24,9 @@ import pytest
 import requests
 from flask import Flask
 
-from tests.e2e.servers import show_logs_on_failure
 from tests.support.consistency import assert_consistent, staging_leftovers, stored_files
 from tests.support.media import make_large_mp4
-from tests.support.restartable import RestartableServer, server_env
+from tests.support.restartable import RestartableServer, server_env, serving
 from tests.support.waiting import wait_until
 from vidstream.config import Settings
 from vidstream.services.auth.logic import create_user
@@ -80,13 +79,9 @@ def server(
     tmp_path: Path,
 ) -> Iterator[RestartableServer]:
     """All three services with their data dir on the small disk."""
-    failed_before = request.session.testsfailed
     env = server_env(settings, VIDSTREAM_DATA_DIR=str(small_disk / "data"))
-    server = RestartableServer(env, tmp_path / "logs")
-    server.start()
-    yield server
-    show_logs_on_failure(request, server.runs, failed_before)
-    server.stop()
+    with serving(request, env, tmp_path / "logs") as server:
+        yield server
 
 
 def _free_bytes(path: Path) -> int:

@@ -21,14 +21,9 @@ import requests
 from flask import Flask
 
 from tests.conftest import AuthActions
-from tests.e2e.servers import show_logs_on_failure
 from tests.support.consistency import assert_consistent, staging_leftovers, stored_files
 from tests.support.private_servers import PrivateServer, redis_server
-from tests.support.restartable import RestartableServer, server_env
-from vidstream import create_app
-from vidstream.config import Settings, load_settings
-from vidstream.db_migrate import upgrade_database
-from vidstream.extensions import db
+from tests.support.restartable import RestartableServer, migrated_app, server_env, serving
 from vidstream.services.auth.tokens import create_token
 
 pytestmark = pytest.mark.e2e
@@ -49,18 +44,10 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateServer]:
 @pytest.fixture
 def private_app(private_redis: PrivateServer, tmp_path: Path) -> Iterator[Flask]:
     """An app on SQLite whose sessions, limits, locks, cache and queue are in the private Redis."""
-    settings = load_settings(
-        env={},
-        data_dir=tmp_path / "data",
-        secret_key=secrets.token_urlsafe(40),
-        redis_url=f"redis://127.0.0.1:{private_redis.port}/0",
-        testing=True,
-    )
-    app = create_app(settings)
-    upgrade_database(app)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    redis_url = f"redis://127.0.0.1:{private_redis.port}/0"
+    secret = secrets.token_urlsafe(40)
+    with migrated_app(tmp_path / "data", secret_key=secret, redis_url=redis_url) as app:
+        yield app
 
 
 @pytest.fixture
@@ -68,13 +55,9 @@ def server(
     request: pytest.FixtureRequest, private_app: Flask, private_redis: PrivateServer, tmp_path: Path
 ) -> Iterator[RestartableServer]:
     """``vidstream serve`` (all services) with the private Redis."""
-    failed_before = request.session.testsfailed
-    settings: Settings = private_app.extensions["vidstream.settings"]
-    server = RestartableServer(server_env(settings), tmp_path / "logs")
-    server.start()
-    yield server
-    show_logs_on_failure(request, [*server.runs, private_redis], failed_before)
-    server.stop()
+    env = server_env(private_app.extensions["vidstream.settings"])
+    with serving(request, env, tmp_path / "logs", also_logged=[private_redis]) as server:
+        yield server
 
 
 def _assert_unavailable(answer: requests.Response, *, page: bool = False) -> None:

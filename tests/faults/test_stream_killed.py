@@ -19,9 +19,9 @@ import pytest
 import requests
 from flask import Flask
 
-from tests.e2e.servers import HOST, show_logs_on_failure
+from tests.e2e.servers import HOST
 from tests.support.consistency import assert_consistent
-from tests.support.restartable import RestartableServer, server_env
+from tests.support.restartable import RestartableServer, server_env, serving
 from tests.support.videos import add_raw_video
 from vidstream.config import Settings
 from vidstream.services.auth.logic import create_user
@@ -39,12 +39,8 @@ def stream_server(
     request: pytest.FixtureRequest, app: Flask, settings: Settings, tmp_path: Path
 ) -> Iterator[RestartableServer]:
     """``vidstream serve --service stream`` on this test's database and data dir."""
-    failed_before = request.session.testsfailed
-    server = RestartableServer(server_env(settings), tmp_path / "logs", service="stream")
-    server.start()
-    yield server
-    show_logs_on_failure(request, server.runs, failed_before)
-    server.stop()
+    with serving(request, server_env(settings), tmp_path / "logs", service="stream") as server:
+        yield server
 
 
 def _open_slow_download(port: int, path: str, bearer: str) -> http.client.HTTPResponse:

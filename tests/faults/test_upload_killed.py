@@ -20,10 +20,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.conftest import AuthActions
-from tests.e2e.servers import show_logs_on_failure
 from tests.support.consistency import assert_consistent, staging_leftovers, stored_files
 from tests.support.media import make_large_mp4
-from tests.support.restartable import RestartableServer, server_env
+from tests.support.restartable import RestartableServer, server_env, serving
 from tests.support.slow_upload import SlowUpload
 from tests.support.waiting import wait_until
 from vidstream.config import Settings
@@ -41,12 +40,8 @@ def upload_server(
     request: pytest.FixtureRequest, app: Flask, settings: Settings, tmp_path: Path
 ) -> Iterator[RestartableServer]:
     """``vidstream serve --service upload`` on this test's database and data dir."""
-    failed_before = request.session.testsfailed
-    server = RestartableServer(server_env(settings), tmp_path / "logs", service="upload")
-    server.start()
-    yield server
-    show_logs_on_failure(request, server.runs, failed_before)
-    server.stop()
+    with serving(request, server_env(settings), tmp_path / "logs", service="upload") as server:
+        yield server
 
 
 def _video_ids(app: Flask) -> list[str]:

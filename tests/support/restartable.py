@@ -10,17 +10,27 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
 
 from tests.e2e.servers import (
     HOST,
     ServerProcess,
     free_ports,
+    show_logs_on_failure,
     start_process,
     vidstream_executable,
     wait_for_url,
 )
-from vidstream.config import Settings
+from vidstream import create_app
+from vidstream.config import Settings, load_settings
+from vidstream.db_migrate import upgrade_database
+from vidstream.extensions import db
 
 
 def server_env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -111,3 +121,37 @@ class RestartableServer:
         """Stop every run still alive."""
         for run in self.runs:
             run.stop()
+
+
+@contextmanager
+def serving(
+    request: pytest.FixtureRequest,
+    env: dict[str, str],
+    log_dir: Path,
+    *,
+    service: str | None = None,
+    also_logged: Iterable[ServerProcess] = (),
+) -> Iterator[RestartableServer]:
+    """A started :class:`RestartableServer`; its logs (and ``also_logged``'s) shown if the
+    test failed, and every run stopped afterwards."""
+    failed_before = request.session.testsfailed
+    server = RestartableServer(env, log_dir, service)
+    server.start()
+    try:
+        yield server
+    finally:
+        show_logs_on_failure(request, [*server.runs, *also_logged], failed_before)
+        server.stop()
+
+
+@contextmanager
+def migrated_app(data_dir: Path, **overrides: Any) -> Iterator[Flask]:
+    """A test app with these settings (embedded defaults otherwise), its database migrated."""
+    settings = load_settings(env={}, data_dir=data_dir, testing=True, **overrides)
+    app = create_app(settings)
+    upgrade_database(app)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
