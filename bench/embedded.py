@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from bench.accounts import sign_in
 from bench.procs import HOST, BenchError, Target, free_port, launch
+from vidstream import current
 from vidstream.app import create_app
 from vidstream.config import load_settings
 from vidstream.extensions import db
@@ -57,7 +58,7 @@ def register_video(env: dict[str, str], source: Path) -> str:
     """Add ``source`` as a ready video of the bench account; return its public id."""
     app = create_app(load_settings(env))
     with app.app_context():
-        storage = app.extensions["vidstream.storage"]
+        storage = current.storage(app)
         if not isinstance(storage, LocalStorage):
             raise BenchError("the benchmark needs local storage")
         owner = db.session.scalars(select(User).where(User.username == USERNAME)).one()

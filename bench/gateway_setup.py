@@ -27,11 +27,12 @@ from bench.embedded import embedded_env, vidstream_command
 from bench.gateway_links import link_to_original, links_to_segments
 from bench.gateway_nginx import ACCEL_PREFIX, SIGNED_PREFIX, Gateway, write_config
 from bench.procs import HOST, BenchError, free_port, launch
+from vidstream import current
 from vidstream.app import create_app
 from vidstream.config import load_settings
-from vidstream.db_migrate import upgrade_database
 from vidstream.extensions import db
 from vidstream.jobs.context import Outcome
+from vidstream.migrations.runner import upgrade_database
 from vidstream.models import Video, VideoStatus
 from vidstream.models.video import hls_key
 
@@ -85,7 +86,7 @@ def _hls_clip(app: Flask, workdir: Path, seconds: int) -> tuple[str, tuple[str, 
     if process_now(app, public_id)[1] is not Outcome.READY:
         raise BenchError("the pipeline did not make the clip ready")
     with app.app_context():
-        storage = app.extensions["vidstream.storage"]
+        storage = current.storage(app)
         root = storage.path(hls_key(public_id))
         keys = tuple(
             hls_key(public_id, p.parent.name, p.name) for p in sorted(root.glob("*/seg_*.m4s"))

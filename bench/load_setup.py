@@ -24,7 +24,7 @@ from bench.embedded import embedded_env, vidstream_command
 from bench.procs import HOST, BenchError, free_port, launch
 from vidstream.app import create_app
 from vidstream.config import load_settings
-from vidstream.db_migrate import upgrade_database
+from vidstream.migrations.runner import upgrade_database
 
 MIB = 1024 * 1024
 # Throwaway accounts in a throwaway data directory.

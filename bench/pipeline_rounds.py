@@ -20,9 +20,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from vidstream import create_app
+from vidstream import create_app, current
 from vidstream.config import load_settings
-from vidstream.db_migrate import upgrade_database
 from vidstream.extensions import db
 from vidstream.jobs import pipeline
 from vidstream.jobs.lease import Lease
@@ -34,6 +33,7 @@ from vidstream.media.ladder import plan_ladder
 from vidstream.media.poster import pick_poster_time, poster_args
 from vidstream.media.probe import probe_video
 from vidstream.media.storyboard import plan_storyboard, storyboard_args
+from vidstream.migrations.runner import upgrade_database
 from vidstream.models import Video, VideoStatus
 
 
@@ -78,7 +78,7 @@ def measure_pipeline(source: Path, data: Path, preset: str) -> dict[str, Any]:
         prepared = pipeline.run_stage(video_id, pipeline.prepare)
         rendered = pipeline.run_stage(video_id, pipeline.render)
         finished = time.perf_counter()
-        original = app.extensions["vidstream.storage"].path(f"videos/{public_id}/original.mp4")
+        original = current.storage(app).path(f"videos/{public_id}/original.mp4")
         probe = probe_video(original)
     ends = [t for _s, t in marks[1:]] + [finished]
     steps = {step: end - begin for (step, begin), end in zip(marks, ends, strict=True)}
@@ -144,7 +144,7 @@ def measure_upload(big: Path, data: Path) -> dict[str, Any]:
                 break
             time.sleep(0.02)
     playable = time.perf_counter()
-    stored = app.extensions["vidstream.storage"].path(f"videos/{public_id}/original.mp4")
+    stored = current.storage(app).path(f"videos/{public_id}/original.mp4")
     return {
         "upload_seconds": answered - started,
         "seconds_to_playable": playable - answered,

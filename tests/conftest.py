@@ -21,10 +21,10 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from tests.support.media import make_mp4
-from vidstream import create_app
+from vidstream import create_app, current
 from vidstream.config import Settings, load_settings
-from vidstream.db_migrate import upgrade_database
 from vidstream.extensions import db
+from vidstream.migrations.runner import upgrade_database
 
 TEST_DB = os.environ.get("VIDSTREAM_TEST_DATABASE_URL", "").strip()
 TEST_REDIS = os.environ.get("VIDSTREAM_TEST_REDIS_URL", "").strip()
@@ -119,7 +119,7 @@ def app(settings: Settings) -> Iterator[Flask]:
                 conn.execute(sa.text("DELETE FROM videos"))
                 conn.execute(sa.text("DELETE FROM users"))
         db.engine.dispose()
-    client = app.extensions.get("vidstream.redis")
+    client = current.redis(app)
     if client is not None:
         for key in client.scan_iter(match=f"{settings.redis_prefix}*"):
             client.delete(key)

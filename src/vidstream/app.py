@@ -1,4 +1,8 @@
-"""The application factory: one package, any subset of the three services."""
+"""The application factory: one package, any subset of the three services.
+
+``create_app`` reads like a table of contents: one call per subsystem, in the order
+their request hooks must run (sessions, then CSRF, then rate limits).
+"""
 
 from __future__ import annotations
 
@@ -11,19 +15,19 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from vidstream import current
 from vidstream.config import SERVICES, ConfigError, Settings, load_settings
-from vidstream.errors import register_errorhandlers
-from vidstream.extensions import csrf, db
-from vidstream.headers import init_security_headers
+from vidstream.extensions import db
 from vidstream.jobs.celery_app import init_celery
-from vidstream.logs import configure_logging
-from vidstream.ops import init_ops
-from vidstream.ratelimits import init_limits
-from vidstream.security import protect_from_csrf
-from vidstream.session_guard import init_session_guard
-from vidstream.sessions import init_sessions, redis_client
+from vidstream.ops.health import init_ops
+from vidstream.ops.logs import configure_logging
 from vidstream.storage import storage_from_url
-from vidstream.urls import build_url_map, service_url
+from vidstream.web.access import init_csrf
+from vidstream.web.errors import register_errorhandlers
+from vidstream.web.headers import init_security_headers
+from vidstream.web.ratelimits import init_limits
+from vidstream.web.sessions import connect_redis, init_sessions
+from vidstream.web.urls import build_url_map, service_url
 
 
 def create_app(
@@ -40,11 +44,14 @@ def create_app(
     app = Flask(__name__)
     configure(app, settings)
     register_extensions(app, settings)
+    init_sessions(app, settings)
+    init_csrf(app)
     register_blueprints(app, settings)
     init_limits(app, settings)
     init_ops(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    init_security_headers(app, settings)
     return app
 
 
@@ -61,11 +68,10 @@ def configure(app: Flask, settings: Settings) -> None:
         # is checked again once the body has been received.
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
-        # security.protect_from_csrf runs the check instead, skipping Bearer-token requests.
+        # web.access.init_csrf installs the check instead, skipping Bearer-token requests.
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_SSL_STRICT=False,
     )
-    app.extensions["vidstream.settings"] = settings
     if settings.trusted_proxies:
         # Only as many X-Forwarded-* hops as there are proxies we run are believed.
         n = settings.trusted_proxies
@@ -80,17 +86,11 @@ def _engine_options(url: str) -> dict[str, Any]:
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
-    """Bind the database, sessions, CSRF, rate limits, storage, Redis and the job queue."""
+    """Bind the database; build the storage backend, Redis and the job queue once."""
+    redis = connect_redis(settings.redis_url) if settings.redis_url else None
+    current.install_core(app, settings, storage_from_url(settings.storage_url), redis)
     db.init_app(app)
     _tune_sqlite(app)
-    init_sessions(app, settings)
-    init_session_guard(app)
-    csrf.init_app(app)
-    protect_from_csrf(app)
-    app.extensions["vidstream.storage"] = storage_from_url(settings.storage_url)
-    app.extensions["vidstream.redis"] = (
-        redis_client(settings.redis_url) if settings.redis_url else None
-    )
     init_celery(app)
 
 
@@ -125,7 +125,7 @@ def register_blueprints(app: Flask, settings: Settings) -> None:
         app.request_class = StagedUploadRequest
     # Every service serves a part of /api/, so each one describes all of it.
     app.register_blueprint(openapi_bp)
-    app.extensions["vidstream.url_map"] = build_url_map(every)
+    current.install_url_map(app, build_url_map(every))
     if "auth" not in settings.services:
         app.add_url_rule("/", "home", lambda: redirect(service_url("stream.library")))
 
@@ -140,5 +140,3 @@ def register_template_helpers(app: Flask) -> None:
             "csrf_token": generate_csrf,
             "signed_in_name": session.get("username"),
         }
-
-    init_security_headers(app, app.extensions["vidstream.settings"])

@@ -12,9 +12,9 @@ import json
 from dataclasses import asdict, dataclass
 
 import redis
-from flask import current_app
 from sqlalchemy import select
 
+from vidstream import current
 from vidstream.extensions import db
 from vidstream.models import Video, VideoStatus
 from vidstream.models.video import split_renditions
@@ -50,12 +50,12 @@ class MediaInfo:
 
 
 def _cache() -> redis.Redis | None:
-    client: redis.Redis | None = current_app.extensions.get("vidstream.redis")
+    client = current.redis()
     return client
 
 
 def _key(public_id: str) -> str:
-    return f"{current_app.extensions['vidstream.settings'].redis_prefix}media:{public_id}"
+    return f"{current.settings().redis_prefix}media:{public_id}"
 
 
 def _from_row(video: Video) -> MediaInfo:
@@ -86,7 +86,7 @@ def media_info(public_id: str) -> MediaInfo | None:
         return None
     info = _from_row(video)
     if cache is not None:
-        ttl = current_app.extensions["vidstream.settings"].media_cache_seconds
+        ttl = current.settings().media_cache_seconds
         cache.set(_key(public_id), json.dumps(asdict(info)), ex=ttl)
     return info
 

@@ -18,10 +18,11 @@ from sqlalchemy import update
 
 from tests.api.conformance import Conformance
 from tests.api.conftest import ApiUser, make_api_user
+from vidstream import current
 from vidstream.extensions import db
 from vidstream.models import Upload
 from vidstream.models.base import utcnow
-from vidstream.services.upload.tus_partial import locked_partial
+from vidstream.services.upload.tus.partial import locked_partial
 
 TUS = {"Tus-Resumable": "1.0.0"}
 OCTETS = {"Content-Type": "application/offset+octet-stream"}
@@ -142,7 +143,7 @@ def test_tus_refusals(
     assert tus.create(10, **{"Tus-Resumable": "0.2.2"}).status_code == 412
     assert tus.create(10, **{"Upload-Metadata": "filename not-base64!"}).status_code == 400
     assert tus.create(10, **{"Upload-Defer-Length": "1"}).status_code == 400
-    assert tus.create(app.extensions["vidstream.settings"].max_upload_bytes + 1).status_code == 413
+    assert tus.create(current.settings(app).max_upload_bytes + 1).status_code == 413
     assert tus.create(4, data=b"12345", **OCTETS).status_code == 413
     assert tus.create(12, data=b"\x00\x00\x00\x0cnotanmp4", **OCTETS).status_code == 415
     fake = b"\x00\x00\x00\x14ftypisom\x00\x00\x02\x00isom" + b"\x00" * 64

@@ -21,9 +21,9 @@ from tests.conftest import AuthActions
 from tests.services.test_tus import OCTETS, V
 from tests.support.corpus import labelled
 from tests.support.leftovers import nothing_left_behind
-from vidstream.errors import CSRF_FAILED
 from vidstream.extensions import db
 from vidstream.models import AccessToken
+from vidstream.web.errors import CSRF_FAILED
 
 PASSWORD = "correct horse battery"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

@@ -19,6 +19,7 @@ from tests.conftest import AuthActions
 from tests.services.test_tus import Tus
 from tests.support.corpus import corpus_settings, file_names, labelled
 from tests.support.leftovers import Snapshot, changes, snapshot
+from vidstream import current
 
 
 class Name(NamedTuple):
@@ -102,7 +103,7 @@ def check_accepted(app: Flask, before: Snapshot, video: dict[str, Any]) -> None:
 
 def check_no_stray_files(app: Flask, files_before: set[str]) -> None:
     """Nothing appeared on disk but the stored original and the embedded stores' files."""
-    root = app.extensions["vidstream.settings"].data_dir.parent
+    root = current.settings(app).data_dir.parent
     new = files_under(root) - files_before
     assert all(EXPECTED_FILE.fullmatch(path) for path in new), sorted(new)
 
@@ -129,7 +130,7 @@ def test_form_upload_keeps_every_name_as_data(
     app: Flask, auth: AuthActions, sample_mp4: Path
 ) -> None:
     auth.signup()
-    root = app.extensions["vidstream.settings"].data_dir.parent
+    root = current.settings(app).data_dir.parent
     for case, name in NAMES.items():
         with labelled(case):
             before, files_before = snapshot(app), files_under(root)
@@ -147,7 +148,7 @@ def test_form_upload_keeps_every_name_as_data(
 
 
 def test_tus_upload_keeps_every_name_as_data(app: Flask, tus: Tus, sample_mp4: Path) -> None:
-    root = app.extensions["vidstream.settings"].data_dir.parent
+    root = current.settings(app).data_dir.parent
     for case, name in NAMES.items():
         with labelled(case):
             before, files_before = snapshot(app), files_under(root)
@@ -173,7 +174,7 @@ def test_any_form_file_name_is_safe_or_refused(
 ) -> None:
     if not auth.client.get("/api/session").get_json()["user"]:
         auth.signup()
-    root = app.extensions["vidstream.settings"].data_dir.parent
+    root = current.settings(app).data_dir.parent
     before, files_before = snapshot(app), files_under(root)
     response = form_upload(auth, sample_mp4, browser_escaped(name))
     assert response.status_code in (201, 400), response.get_json()
@@ -188,7 +189,7 @@ def test_any_form_file_name_is_safe_or_refused(
 @corpus_settings(max_examples=20)
 @given(name=file_names())
 def test_any_tus_file_name_is_safe(app: Flask, tus: Tus, sample_mp4: Path, name: str) -> None:
-    root = app.extensions["vidstream.settings"].data_dir.parent
+    root = current.settings(app).data_dir.parent
     before, files_before = snapshot(app), files_under(root)
     check_accepted(app, before, tus_upload(tus, sample_mp4, name))
     check_no_stray_files(app, files_before)

@@ -32,7 +32,7 @@ from tests.e2e.servers import (
     vidstream_executable,
     wait_for_url,
 )
-from vidstream import create_app
+from vidstream import create_app, current
 from vidstream.config import load_settings
 from vidstream.extensions import db
 from vidstream.models import User, Video, VideoStatus
@@ -78,7 +78,7 @@ def _store_video(data_dir: str) -> str:
                       poster_ready=True, storyboard_ready=True)  # fmt: skip
         db.session.add(video)
         db.session.flush()
-        storage = app.extensions["vidstream.storage"]
+        storage = current.storage(app)
         pid = video.public_id
         keys = {
             "original.mp4": video.original_key,

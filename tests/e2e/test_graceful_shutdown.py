@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.servers import free_ports, start_vidstream, wait_for_url
-from vidstream import create_app
+from vidstream import create_app, current
 from vidstream.config import load_settings
-from vidstream.db_migrate import upgrade_database
 from vidstream.extensions import db
+from vidstream.migrations.runner import upgrade_database
 from vidstream.models import Video, VideoStatus
 from vidstream.models.video import new_etag
 from vidstream.services.auth.logic import create_user
@@ -47,7 +47,7 @@ def _store_video(data_dir: str, body: bytes) -> tuple[str, str]:
                       size_bytes=len(body), status=VideoStatus.READY, etag=new_etag())  # fmt: skip
         db.session.add(video)
         db.session.flush()
-        target = app.extensions["vidstream.storage"].path(video.original_key)
+        target = current.storage(app).path(video.original_key)
         target.parent.mkdir(parents=True)
         target.write_bytes(body)
         db.session.commit()

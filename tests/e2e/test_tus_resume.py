@@ -39,12 +39,13 @@ from tests.e2e.servers import (
 from tests.support.consistency import assert_consistent
 from tests.support.media import make_large_mp4
 from tests.support.proxy import PausingProxy
+from vidstream import current
 from vidstream.config import Settings
 from vidstream.extensions import db
 from vidstream.models import Upload
 from vidstream.services.auth.logic import create_user
 from vidstream.services.auth.tokens import create_token
-from vidstream.services.upload.tus_partial import CHECKPOINT_BYTES, partial_path
+from vidstream.services.upload.tus.partial import CHECKPOINT_BYTES, partial_path
 
 pytestmark = pytest.mark.e2e
 
@@ -139,7 +140,7 @@ def _kill_mid_chunk(
     app: Flask, server: UploadServer, proxy: PausingProxy, public_id: str, held_at: int
 ) -> Upload:
     """Wait until the server has written the bytes let through and checkpointed, then kill it."""
-    partial = partial_path(app.extensions["vidstream.settings"], public_id)
+    partial = partial_path(current.settings(app), public_id)
     last_checkpoint = held_at // CHECKPOINT_BYTES * CHECKPOINT_BYTES
     _wait_for("the relay to hold the body", proxy.paused.is_set)
     # The server may still hold one read's worth (1 MiB) in memory: all else is on disk.
@@ -202,7 +203,7 @@ def test_tuspy_resumes_after_kill_9(
     finally:
         proxy.close()
 
-    storage = app.extensions["vidstream.storage"]
+    storage = current.storage(app)
     stored = storage.path(f"videos/{video_id}/original.mp4")
     assert _sha256(stored) == _sha256(source)
     assert not partial_path(settings, public_id).exists()
@@ -278,7 +279,7 @@ def test_cli_upload_resumes_when_run_again(
     row = _upload_row(app, public_id)
     assert row is not None and row.video_public_id is not None
     video_id = row.video_public_id
-    stored = app.extensions["vidstream.storage"].path(f"videos/{video_id}/original.mp4")
+    stored = current.storage(app).path(f"videos/{video_id}/original.mp4")
     assert _sha256(stored) == _sha256(source)
     assert f"/stream/{video_id}".encode() in again.stdout
     assert_consistent(upload_server.env)
@@ -328,5 +329,5 @@ def test_bodies_taken_from_the_socket_leave_the_connection_usable(
         sock.sendall(_raw_patch(url_path, bearer, len(data), b"12345678")[:-3])
     _wait_for("the short body to be kept", lambda: (_upload_row(app, url_path.rsplit("/", 1)[1])
               or Upload()).offset == len(data) + 5)  # fmt: skip
-    partial = partial_path(app.extensions["vidstream.settings"], url_path.rsplit("/", 1)[1])
+    partial = partial_path(current.settings(app), url_path.rsplit("/", 1)[1])
     assert partial.read_bytes() == data + b"12345"

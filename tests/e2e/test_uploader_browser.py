@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from tests.e2e.browser import chromium, serve, sign_in, wait_until
 from tests.support.media import make_large_mp4, make_mp4
+from vidstream import current
 from vidstream.config import Settings
 from vidstream.extensions import db
 from vidstream.models import Upload, Video, VideoStatus
@@ -103,7 +104,7 @@ def test_pause_reload_and_resume(page: Any, app: Flask, tmp_path: Path) -> None:
     assert _count(app, Upload) == 1  # the same upload, continued
     with app.app_context():
         video = db.session.scalars(select(Video)).one()
-        stored = app.extensions["vidstream.storage"].path(video.original_key)
+        stored = current.storage(app).path(video.original_key)
     assert hashlib.sha256(stored.read_bytes()).digest() == hashlib.sha256(big.read_bytes()).digest()
 
 

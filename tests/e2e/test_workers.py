@@ -26,6 +26,7 @@ from tests.support.consistency import assert_consistent
 from tests.support.media import make_mp4
 from tests.support.pipeline import decode_over_http, live_server
 from tests.support.restartable import server_env
+from vidstream import current
 from vidstream.config import Settings
 from vidstream.extensions import db
 from vidstream.models import Video, VideoJob, VideoStatus
@@ -74,7 +75,7 @@ def workers(request: pytest.FixtureRequest) -> Iterator[list[ServerProcess]]:
 def test_a_worker_killed_mid_job_leaves_work_another_finishes(
     app: Flask, auth: AuthActions, tmp_path: Path, workers: list[ServerProcess]
 ) -> None:
-    settings: Settings = app.extensions["vidstream.settings"]
+    settings = current.settings(app)
     source = make_mp4(tmp_path / "long.mp4", seconds=12, size="854x480", faststart=True)
     auth.signup()
     public_id = auth.upload(source, json=True).get_json()["video"]["id"]
@@ -126,7 +127,7 @@ def _children_of(pid: int) -> list[int]:
 def test_serve_alone_takes_an_upload_to_ready(
     app: Flask, tmp_path: Path, workers: list[ServerProcess]
 ) -> None:
-    settings: Settings = app.extensions["vidstream.settings"]
+    settings = current.settings(app)
     (port,) = free_ports(1)
     server = start_vidstream(None, port, _env(settings), tmp_path / "logs")
     workers.append(server)

@@ -27,6 +27,7 @@ from tests.support.private_servers import PrivateServer, mariadb_server, mariadb
 from tests.support.restartable import RestartableServer, migrated_app, server_env, serving
 from tests.support.slow_upload import SlowUpload
 from tests.support.waiting import wait_until
+from vidstream import current
 from vidstream.extensions import db
 
 pytestmark = pytest.mark.e2e
@@ -58,7 +59,7 @@ def server(
     request: pytest.FixtureRequest, private_app: Flask, mariadb: PrivateServer, tmp_path: Path
 ) -> Iterator[RestartableServer]:
     """``vidstream serve`` (all services) on the private MariaDB."""
-    env = server_env(private_app.extensions["vidstream.settings"])
+    env = server_env(current.settings(private_app))
     with serving(request, env, tmp_path / "logs", also_logged=[mariadb]) as server:
         yield server
 

@@ -20,8 +20,8 @@ from tests.conftest import AuthActions
 from tests.e2e.servers import free_ports
 from vidstream import create_app
 from vidstream.config import load_settings
-from vidstream.db_migrate import upgrade_database
 from vidstream.extensions import db
+from vidstream.migrations.runner import upgrade_database
 
 UNAVAILABLE = "vidstream is temporarily unavailable. Please try again in a moment."
 

@@ -24,6 +24,7 @@ from tests.conftest import AuthActions
 from tests.support.consistency import assert_consistent, staging_leftovers, stored_files
 from tests.support.private_servers import PrivateServer, redis_server
 from tests.support.restartable import RestartableServer, migrated_app, server_env, serving
+from vidstream import current
 from vidstream.services.auth.tokens import create_token
 
 pytestmark = pytest.mark.e2e
@@ -55,7 +56,7 @@ def server(
     request: pytest.FixtureRequest, private_app: Flask, private_redis: PrivateServer, tmp_path: Path
 ) -> Iterator[RestartableServer]:
     """``vidstream serve`` (all services) with the private Redis."""
-    env = server_env(private_app.extensions["vidstream.settings"])
+    env = server_env(current.settings(private_app))
     with serving(request, env, tmp_path / "logs", also_logged=[private_redis]) as server:
         yield server
 

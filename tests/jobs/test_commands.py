@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from tests.conftest import AuthActions
 from tests.support.pipeline import process_now
+from vidstream import current
 from vidstream.cli import main
 from vidstream.config import Settings
 from vidstream.extensions import db
@@ -28,7 +29,7 @@ def _env(settings: Settings) -> dict[str, str]:
 
 
 def test_reprocess_makes_everything_again(app: Flask, auth: AuthActions, sample_mp4: Path) -> None:
-    settings: Settings = app.extensions["vidstream.settings"]
+    settings = current.settings(app)
     auth.signup()
     public_id = auth.upload(sample_mp4, json=True).get_json()["video"]["id"]
     process_now(app, public_id)
@@ -49,7 +50,7 @@ def test_reprocess_makes_everything_again(app: Flask, auth: AuthActions, sample_
         assert video.status is VideoStatus.READY_ORIGINAL
         assert not (video.poster_ready or video.storyboard_ready or video.renditions)
         assert video.job is not None and video.job.enqueued_at is not None
-    keys = app.extensions["vidstream.storage"].list_keys("")
+    keys = current.storage(app).list_keys("")
     assert keys == [f"videos/{public_id}/original.mp4"]
     assert process_now(app, public_id)[1].value == "ready"
 
@@ -62,7 +63,7 @@ def test_reprocess_leaves_a_busy_video_alone(
 ) -> None:
     from vidstream.jobs.lease import claim
 
-    settings: Settings = app.extensions["vidstream.settings"]
+    settings = current.settings(app)
     auth.signup()
     auth.upload(sample_mp4, json=True)
     with app.app_context():
@@ -73,7 +74,7 @@ def test_reprocess_leaves_a_busy_video_alone(
 
 
 def test_reprocess_usage(app: Flask) -> None:
-    settings: Settings = app.extensions["vidstream.settings"]
+    settings = current.settings(app)
     runner = CliRunner()
     assert runner.invoke(main, ["videos", "reprocess"], env=_env(settings)).exit_code == 2
     missing = runner.invoke(main, ["videos", "reprocess", "nope"], env=_env(settings))
@@ -81,7 +82,7 @@ def test_reprocess_usage(app: Flask) -> None:
 
 
 def test_worker_refuses_an_encoder_that_does_not_work(app: Flask) -> None:
-    env = {**_env(app.extensions["vidstream.settings"]), "VIDSTREAM_VIDEO_ENCODER": "h264_nope"}
+    env = {**_env(current.settings(app)), "VIDSTREAM_VIDEO_ENCODER": "h264_nope"}
     result = CliRunner().invoke(main, ["worker"], env=env)
     assert result.exit_code == 1
     assert (

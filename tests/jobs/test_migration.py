@@ -13,8 +13,8 @@ from alembic import command
 from tests.conftest import TEST_DB
 from vidstream import create_app
 from vidstream.config import load_settings
-from vidstream.db_migrate import alembic_config, upgrade_database
 from vidstream.extensions import db
+from vidstream.migrations.runner import alembic_config, upgrade_database
 
 
 @pytest.fixture

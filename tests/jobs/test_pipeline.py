@@ -14,6 +14,7 @@ from sqlalchemy import select
 from tests.conftest import AuthActions
 from tests.support.pipeline import decode_over_http, process_now, video_id
 from tests.support.shapes import SHAPES, black_start, truncated
+from vidstream import current
 from vidstream.extensions import db
 from vidstream.jobs import pipeline, steps
 from vidstream.jobs.context import Outcome
@@ -29,7 +30,7 @@ def _upload(auth: AuthActions, source: Path) -> dict[str, Any]:
 
 
 def _keys(app: Flask) -> list[str]:
-    keys: list[str] = app.extensions["vidstream.storage"].list_keys("")
+    keys = current.storage(app).list_keys("")
     return keys
 
 
@@ -129,7 +130,7 @@ def test_a_truncated_source_fails_with_a_reason_and_leaves_nothing(
     assert _keys(app) == [f"videos/{video['id']}/original.mp4"]
     assert auth.client.get(f"/media/{video['id']}/hls/master.m3u8").status_code == 409
     assert auth.client.get(f"/media/{video['id']}/poster.jpg").status_code == 409
-    assert list((app.extensions["vidstream.settings"].work_dir).iterdir()) == []
+    assert list((current.settings(app).work_dir).iterdir()) == []
 
 
 def test_an_unreadable_original_fails_with_a_reason(
@@ -137,7 +138,7 @@ def test_an_unreadable_original_fails_with_a_reason(
 ) -> None:
     auth.signup()
     video = _upload(auth, sample_mp4)
-    stored = app.extensions["vidstream.storage"].path(f"videos/{video['id']}/original.mp4")
+    stored = current.storage(app).path(f"videos/{video['id']}/original.mp4")
     stored.write_bytes(stored.read_bytes()[:48] + b"\0" * 4000)
     assert process_now(app, video["id"])[1] is Outcome.FAILED
     after = auth.client.get(f"/api/videos/{video['id']}").get_json()["video"]
@@ -272,7 +273,7 @@ def test_running_a_stage_twice_changes_nothing(
     public_id = _upload(auth, sample_mp4)["id"]
     process_now(app, public_id)
     keys = _keys(app)
-    storage = app.extensions["vidstream.storage"]
+    storage = current.storage(app)
     stamps = {key: storage.path(key).stat().st_mtime_ns for key in keys}
     assert process_now(app, public_id) == (Outcome.SKIPPED, Outcome.SKIPPED)
     assert {key: storage.path(key).stat().st_mtime_ns for key in _keys(app)} == stamps

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from celery import Celery
 from flask import Flask
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy import select, update
@@ -21,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from tests.conftest import AuthActions
 from tests.support.media import make_mp4
 from tests.support.pipeline import video_id
+from vidstream import current
 from vidstream.extensions import db
 from vidstream.jobs import pipeline, sweep, tasks
 from vidstream.jobs.celery_app import celery_config
@@ -221,8 +221,8 @@ def test_transient_errors_are_retried_with_backoff(
 
 
 def test_celery_wiring(app: Flask) -> None:
-    celery_app: Celery = app.extensions["celery"]
-    settings = app.extensions["vidstream.settings"]
+    celery_app = current.celery(app)
+    settings = current.settings(app)
     conf = celery_app.conf
     assert conf.task_acks_late and conf.task_ignore_result and conf.task_reject_on_worker_lost
     assert conf.worker_prefetch_multiplier == 1

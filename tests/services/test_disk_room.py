@@ -14,8 +14,10 @@ from flask import Flask
 from tests.conftest import AuthActions
 from tests.services.test_tus import Tus
 from tests.support.leftovers import nothing_left_behind
-from vidstream.services.upload import logic, tus_partial
+from vidstream import current
+from vidstream.services.upload import logic
 from vidstream.services.upload.staging import StagedUploadRequest
+from vidstream.services.upload.tus import partial as tus_partial
 
 
 class Usage(NamedTuple):
@@ -123,7 +125,7 @@ def test_a_disk_that_fills_during_a_tus_body_keeps_what_is_recorded(
     refused = tus.patch(url, 1000, data[1000:])
     assert refused.status_code == 507, refused.get_json()
     monkeypatch.undo()
-    partial = tus_partial.partial_path(app.extensions["vidstream.settings"], url.split("/")[-1])
+    partial = tus_partial.partial_path(current.settings(app), url.split("/")[-1])
     assert partial.stat().st_size == int(tus.head(url).headers["Upload-Offset"]) == 1000
     done = tus.patch(url, 1000, data[1000:])
     assert done.status_code == 204 and done.headers["Upload-Video-Id"]

@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from tests.conftest import TEST_REDIS, AuthActions
+from vidstream import current
 from vidstream.extensions import db
 
 pytestmark = pytest.mark.skipif(not TEST_REDIS, reason="needs VIDSTREAM_TEST_REDIS_URL (Redis)")
@@ -54,8 +55,8 @@ def test_delete_invalidates_the_cache(app: Flask, auth: AuthActions, sample_mp4:
     vid = auth.upload(sample_mp4, json=True).get_json()["video"]["id"]
     url = f"/media/{vid}/original.mp4"
     assert auth.client.get(url).status_code == 200
-    redis = app.extensions["vidstream.redis"]
-    prefix = app.extensions["vidstream.settings"].redis_prefix
+    redis = current.redis(app)
+    prefix = current.settings(app).redis_prefix
     assert redis.exists(f"{prefix}media:{vid}")
     assert (
         auth.client.delete(f"/api/videos/{vid}", headers={"X-CSRFToken": auth.csrf()}).status_code

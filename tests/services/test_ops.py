@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import AuthActions
-from vidstream import create_app
-from vidstream.logs import log_formatter
+from vidstream import create_app, current
+from vidstream.ops.logs import log_formatter
 
 OUTSIDE = {"REMOTE_ADDR": "203.0.113.7"}
 
@@ -35,7 +35,7 @@ def _samples(client: FlaskClient) -> dict[tuple[str, frozenset[tuple[str, str]]]
 def test_every_service_alone_has_the_operations_endpoints(
     app: Flask, services: tuple[str, ...]
 ) -> None:
-    client = create_app(app.extensions["vidstream.settings"], services=services).test_client()
+    client = create_app(current.settings(app), services=services).test_client()
     assert client.get("/healthz").get_json() == {"status": "ok"}
     assert client.get("/readyz").get_json() == {"status": "ok"}
     assert client.get("/metrics").status_code == 200
@@ -50,7 +50,7 @@ def test_readyz_names_what_is_down(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(app.extensions, "vidstream.redis", _DeadRedis())
-    shutil.rmtree(app.extensions["vidstream.storage"].root)
+    shutil.rmtree(current.storage(app).root)
     answer = client.get("/readyz")
     assert answer.status_code == 503
     assert answer.get_json() == {

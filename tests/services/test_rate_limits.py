@@ -11,7 +11,7 @@ from flask import Flask
 from tests.conftest import AuthActions
 from vidstream import create_app
 from vidstream.config import ConfigError, Settings, load_settings
-from vidstream.ratelimit_store import SQLiteCounterStorage
+from vidstream.web.ratelimit_store import SQLiteCounterStorage
 
 
 @pytest.mark.parametrize("settings_overrides", [{"limit_signin_user": "3/hour"}])

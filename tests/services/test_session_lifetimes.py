@@ -8,11 +8,11 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import AuthActions
-from vidstream import session_guard
+from vidstream.web import sessions as session_guard
 
 
 class Clock:
-    """A settable clock for :func:`vidstream.session_guard.now`."""
+    """A settable clock for :func:`vidstream.web.sessions.now`."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.value = 1_900_000_000.0

@@ -12,6 +12,7 @@ from werkzeug.http import http_date
 
 from tests.conftest import AuthActions
 from tests.support.videos import add_raw_video
+from vidstream import current
 from vidstream.extensions import db
 from vidstream.models import User, Video
 
@@ -160,7 +161,7 @@ def test_range_far_into_a_large_file_reads_only_the_range(
     vid = add_raw_video(app, "alice", big)
 
     read_sizes: list[int] = []
-    storage = app.extensions["vidstream.storage"]
+    storage = current.storage(app)
     real_open = storage.open
 
     class CountingFile:
@@ -185,7 +186,7 @@ def test_range_far_into_a_large_file_reads_only_the_range(
 
 
 def test_delete_from_the_player_page(app: Flask, alice: dict[str, Any], auth: AuthActions) -> None:
-    storage = app.extensions["vidstream.storage"]
+    storage = current.storage(app)
     assert storage.list_keys(f"videos/{alice['id']}/")
     response = auth.client.post(f"/stream/{alice['id']}/delete", data={"csrf_token": auth.csrf()})
     assert response.status_code == 303
@@ -199,7 +200,7 @@ def test_delete_through_the_api(app: Flask, alice: dict[str, Any], auth: AuthAct
     assert auth.client.delete(url).status_code == 400  # no CSRF token
     assert auth.client.delete(url, headers={"X-CSRFToken": auth.csrf()}).status_code == 204
     assert auth.client.get(url).status_code == 404
-    assert app.extensions["vidstream.storage"].list_keys("") == []
+    assert current.storage(app).list_keys("") == []
     assert auth.client.delete(url, headers={"X-CSRFToken": auth.csrf()}).status_code == 404
 
 

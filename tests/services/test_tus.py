@@ -14,12 +14,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
 from tests.conftest import AuthActions
+from vidstream import current
 from vidstream.extensions import db
 from vidstream.models import Upload, User, Video
 from vidstream.models.base import utcnow
 from vidstream.services.auth.tokens import create_token
-from vidstream.services.upload import tus_partial
-from vidstream.services.upload.tus_partial import locked_partial, partial_path
+from vidstream.services.upload.tus import partial as tus_partial
+from vidstream.services.upload.tus.partial import locked_partial, partial_path
 
 V = {"Tus-Resumable": "1.0.0"}
 OCTETS = "application/offset+octet-stream"
@@ -73,17 +74,17 @@ def tus(app: Flask) -> Tus:
 
 def _leftovers(app: Flask) -> tuple[int, int, list[str], list[str]]:
     """(upload rows, video rows, stored keys, partial files)."""
-    settings = app.extensions["vidstream.settings"]
+    settings = current.settings(app)
     with app.app_context():
         uploads = db.session.scalar(select(func.count()).select_from(Upload)) or 0
         videos = db.session.scalar(select(func.count()).select_from(Video)) or 0
     folder = settings.staging_dir / "tus"
     partials = sorted(p.name for p in folder.iterdir()) if folder.exists() else []
-    return uploads, videos, app.extensions["vidstream.storage"].list_keys(""), partials
+    return uploads, videos, current.storage(app).list_keys(""), partials
 
 
 def _partial_bytes(app: Flask, url: str) -> bytes:
-    return partial_path(app.extensions["vidstream.settings"], url.rsplit("/", 1)[1]).read_bytes()
+    return partial_path(current.settings(app), url.rsplit("/", 1)[1]).read_bytes()
 
 
 def _row(app: Flask, url: str) -> Upload:
@@ -175,7 +176,7 @@ def test_creation_then_patches_make_a_video(app: Flask, tus: Tus, sample_mp4: Pa
     api = tus.client.get(f"/api/videos/{video_id}", headers=tus.auth).get_json()["video"]
     assert api["title"] == "Summer"
     assert api["original_filename"] == "Été à Paris.mp4"
-    stored = app.extensions["vidstream.storage"].path(f"videos/{video_id}/original.mp4")
+    stored = current.storage(app).path(f"videos/{video_id}/original.mp4")
     assert stored.read_bytes() == data
     after = tus.head(url)
     assert after.status_code == 200
@@ -265,7 +266,7 @@ def test_other_users_cannot_see_or_touch_an_upload(app: Flask, tus: Tus) -> None
 
 
 def test_expired_upload_is_410_then_collected(app: Flask, tus: Tus) -> None:
-    from vidstream.services.upload.tus_logic import collect_expired_uploads
+    from vidstream.services.upload.tus.uploads import collect_expired_uploads
 
     url = tus.new(10)
     assert tus.patch(url, 0, b"12345").status_code == 204
@@ -288,7 +289,7 @@ def test_expired_upload_is_410_then_collected(app: Flask, tus: Tus) -> None:
 def test_expiry_moves_with_activity(app: Flask, tus: Tus) -> None:
     url = tus.new(10)
     before = _row(app, url).expires_at
-    hours = app.extensions["vidstream.settings"].upload_expiry_hours
+    hours = current.settings(app).upload_expiry_hours
     assert (
         timedelta(hours=hours) - timedelta(minutes=1) < before - utcnow() <= timedelta(hours=hours)
     )
@@ -410,7 +411,7 @@ def test_bytes_a_crash_left_unrecorded_are_cut_off(app: Flask, tus: Tus, sample_
     data = sample_mp4.read_bytes()
     url = tus.new(len(data))
     assert tus.patch(url, 0, data[:5000]).status_code == 204
-    path = partial_path(app.extensions["vidstream.settings"], url.rsplit("/", 1)[1])
+    path = partial_path(current.settings(app), url.rsplit("/", 1)[1])
     with open(path, "ab") as fh:  # a chunk that was half written when the process died
         fh.write(b"\xff" * 3000)
     assert tus.head(url).headers["Upload-Offset"] == "5000"
@@ -418,14 +419,14 @@ def test_bytes_a_crash_left_unrecorded_are_cut_off(app: Flask, tus: Tus, sample_
     done = tus.patch(url, 5000, data[5000:])
     assert done.status_code == 204, done.get_json()
     video_id = done.headers["Upload-Video-Id"]
-    stored = app.extensions["vidstream.storage"].path(f"videos/{video_id}/original.mp4")
+    stored = current.storage(app).path(f"videos/{video_id}/original.mp4")
     assert hashlib.sha256(stored.read_bytes()).digest() == hashlib.sha256(data).digest()
 
 
 def test_a_lost_partial_file_sends_the_client_back(app: Flask, tus: Tus) -> None:
     url = tus.new(10)
     assert tus.patch(url, 0, b"12345").status_code == 204
-    path = partial_path(app.extensions["vidstream.settings"], url.rsplit("/", 1)[1])
+    path = partial_path(current.settings(app), url.rsplit("/", 1)[1])
     path.write_bytes(b"12")
     assert tus.head(url).headers["Upload-Offset"] == "2"
     assert tus.patch(url, 5, b"6").status_code == 409
@@ -459,12 +460,12 @@ def test_progress_is_recorded_while_a_body_streams(
     monkeypatch.setattr(tus_partial, "CHECKPOINT_BYTES", 1000)
     monkeypatch.setattr(tus_partial, "READ_BYTES", 300)
     recorded: list[int] = []
-    from vidstream.services.upload import tus_logic
+    from vidstream.services.upload.tus import uploads as tus_logic
 
     original = tus_logic._record
 
     def spy(upload_id: int, offset: int) -> None:
-        path = partial_path(app.extensions["vidstream.settings"], public_id)
+        path = partial_path(current.settings(app), public_id)
         assert path.stat().st_size >= offset  # never ahead of the disk
         recorded.append(offset)
         original(upload_id, offset)

@@ -11,16 +11,17 @@ from sqlalchemy import func, select
 
 from tests.conftest import AuthActions
 from tests.support.media import make_audio_only_mp4, make_webm
+from vidstream import current
 from vidstream.extensions import db
 from vidstream.models import Video, VideoStatus
 
 
 def _state(app: Flask) -> tuple[int, list[str], list[str]]:
     """(video rows, stored keys, staging files) — what an upload may leave behind."""
-    settings = app.extensions["vidstream.settings"]
+    settings = current.settings(app)
     with app.app_context():
         rows = db.session.scalar(select(func.count()).select_from(Video)) or 0
-    keys = app.extensions["vidstream.storage"].list_keys("")
+    keys = current.storage(app).list_keys("")
     staged = [p.name for p in settings.staging_dir.iterdir()]
     return rows, keys, staged
 
@@ -51,7 +52,7 @@ def test_upload_stores_file_and_probe_results(
         assert len(video.public_id) >= 20 and video.public_id != str(video.id)
         key = video.original_key
     assert key.startswith("videos/") and key.endswith("/original.mp4")
-    stored = app.extensions["vidstream.storage"].path(key)
+    stored = current.storage(app).path(key)
     assert stored.read_bytes() == sample_mp4.read_bytes()
     assert _state(app)[2] == []
 
@@ -80,7 +81,7 @@ def test_file_names_are_data_only(
     assert "/" not in video["original_filename"] and "\\" not in video["original_filename"]
     assert "\x00" not in video["original_filename"] and "\u202e" not in video["original_filename"]
     assert len(video["original_filename"]) <= 255
-    keys = app.extensions["vidstream.storage"].list_keys("")
+    keys = current.storage(app).list_keys("")
     assert keys == [f"videos/{video['id']}/original.mp4"]
 
 
@@ -200,7 +201,7 @@ def test_body_streams_to_staging_on_disk(app: Flask, auth: AuthActions, sample_m
 
     def spy(user_id: int, staged: Path, filename: str | None, title: str | None) -> Any:
         seen.append(str(staged))
-        assert staged.parent == app.extensions["vidstream.settings"].staging_dir
+        assert staged.parent == current.settings(app).staging_dir
         assert staged.stat().st_size == sample_mp4.stat().st_size
         return original(user_id, staged, filename, title)
 

@@ -26,7 +26,7 @@ from vidstream.jobs.context import Outcome
 from vidstream.models import User, Video
 from vidstream.services.auth.tokens import create_token
 from vidstream.storage import storage_from_url
-from vidstream.storage_check import check_storage
+from vidstream.storage.check import check_storage
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
+from vidstream import current
 from vidstream.extensions import db
 from vidstream.models import AccessToken, Upload, User, Video
 
@@ -33,7 +34,7 @@ class Snapshot:
 
 def snapshot(app: Flask) -> Snapshot:
     """Record the database rows, storage keys and staging files of ``app`` now."""
-    staging = app.extensions["vidstream.settings"].staging_dir
+    staging = current.settings(app).staging_dir
     with app.app_context():
         videos = db.session.execute(select(Video.public_id, Video.title, Video.status)).all()
         uploads = db.session.execute(select(Upload.public_id, Upload.offset)).all()
@@ -46,7 +47,7 @@ def snapshot(app: Flask) -> Snapshot:
         uploads=frozenset((pid, offset) for pid, offset in uploads),
         users=frozenset((name, hashed, epoch) for name, hashed, epoch in users),
         tokens=frozenset((token_id, revoked is not None) for token_id, revoked in tokens),
-        stored=frozenset(app.extensions["vidstream.storage"].list_keys("")),
+        stored=frozenset(current.storage(app).list_keys("")),
         staged=frozenset(
             (p.relative_to(staging).as_posix(), p.stat().st_size)
             for p in staging.rglob("*")

@@ -29,8 +29,8 @@ from tests.e2e.servers import (
 )
 from vidstream import create_app
 from vidstream.config import Settings, load_settings
-from vidstream.db_migrate import upgrade_database
 from vidstream.extensions import db
+from vidstream.migrations.runner import upgrade_database
 
 
 def server_env(settings: Settings, **extra: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import select
 
+from vidstream import current
 from vidstream.extensions import db
 from vidstream.models import User, Video, VideoStatus
 
@@ -20,7 +21,7 @@ def add_raw_video(app: Flask, username: str, path: Path) -> str:
                       size_bytes=path.stat().st_size, status=VideoStatus.READY)  # fmt: skip
         db.session.add(video)
         db.session.flush()
-        target = app.extensions["vidstream.storage"].path(video.original_key)
+        target = current.storage(app).path(video.original_key)
         target.parent.mkdir(parents=True)
         os.link(path, target)
         db.session.commit()

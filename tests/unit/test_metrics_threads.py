@@ -10,7 +10,7 @@ import sys
 # is made slow, so that without a lock a second thread would start creating them too.
 RACE = """
 import threading, time
-import vidstream.metrics as m
+import vidstream.ops.metrics as m
 
 class SlowCounter(m.Counter):
     def __init__(self, *args, **kwargs):

@@ -12,14 +12,15 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.conftest import AuthActions
+from vidstream import current
 from vidstream.cli import main
 from vidstream.extensions import db
 from vidstream.models import Video, VideoStatus
-from vidstream.storage_check import MISSING_REASON, check_storage
+from vidstream.storage.check import MISSING_REASON, check_storage
 
 
 def _store(app: Flask, key: str, age_hours: float) -> Path:
-    path: Path = app.extensions["vidstream.storage"].path(key)
+    path = current.storage(app).path(key)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"not referenced by any row")
     when = time.time() - age_hours * 3600
@@ -43,7 +44,7 @@ def test_rows_without_originals_are_marked_failed_on_repair(
 ) -> None:
     auth.signup("alice")
     vid = auth.upload(sample_mp4, json=True).get_json()["video"]["id"]
-    app.extensions["vidstream.storage"].path(f"videos/{vid}/original.mp4").unlink()
+    current.storage(app).path(f"videos/{vid}/original.mp4").unlink()
     with app.app_context():
         found = check_storage()
         assert found.rows_without_original == [vid]

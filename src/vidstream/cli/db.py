@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from vidstream.app import create_app
-from vidstream.db_migrate import current_revision, upgrade_database
+from vidstream.migrations.runner import current_revision, upgrade_database
 
 
 @click.group("db")

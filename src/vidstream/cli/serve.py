@@ -13,13 +13,14 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from sqlalchemy.exc import SQLAlchemyError
 
+from vidstream import current
 from vidstream.app import create_app
 from vidstream.cli.worker import WorkerChild, concurrency_default, wants_embedded_worker
 from vidstream.config import DEFAULT_PORTS, SERVICES, Settings, load_settings
 from vidstream.extensions import db
-from vidstream.metrics import enable_multiprocess, worker_exited
+from vidstream.ops.metrics import enable_multiprocess, worker_exited
 from vidstream.services.upload.staging import sweep_staging
-from vidstream.services.upload.tus_logic import collect_expired_uploads
+from vidstream.services.upload.tus.uploads import collect_expired_uploads
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
@@ -48,12 +49,12 @@ def _reset_connections(_server: Any, worker: Any) -> None:
 
 def _sweep_staging(worker: Any) -> None:
     """A worker that replaces a killed one deletes the upload that one left in staging."""
-    sweep_staging(worker.app.application.extensions["vidstream.settings"].staging_dir)
+    sweep_staging(current.settings(worker.app.application).staging_dir)
 
 
 def _collect_expired_uploads(app: Flask) -> None:
     """Start-up housekeeping of the upload service; a schema not yet migrated only warns."""
-    if "upload" not in app.extensions["vidstream.settings"].services:
+    if "upload" not in current.settings(app).services:
         return
     with app.app_context():
         try:

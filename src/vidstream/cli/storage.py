@@ -7,7 +7,7 @@ from datetime import timedelta
 import click
 
 from vidstream.app import create_app
-from vidstream.storage_check import StorageReport, check_storage
+from vidstream.storage.check import StorageReport, check_storage
 
 
 @click.group("storage")

@@ -6,11 +6,11 @@ import click
 from sqlalchemy import select
 
 from vidstream.app import create_app
-from vidstream.errors import AppError
 from vidstream.extensions import db
 from vidstream.models import User
 from vidstream.services.auth.logic import normalise_username
 from vidstream.services.auth.tokens import create_token, list_tokens, revoke_token
+from vidstream.web.errors import AppError
 
 _USER = click.option("--user", "username", required=True, help="The account the token acts as.")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from vidstream.app import create_app
-from vidstream.services.upload.tus_logic import collect_expired_uploads
+from vidstream.services.upload.tus.uploads import collect_expired_uploads
 
 
 @click.group("uploads")

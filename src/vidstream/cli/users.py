@@ -6,11 +6,11 @@ import click
 from sqlalchemy import select
 
 from vidstream.app import create_app
-from vidstream.errors import AppError
 from vidstream.extensions import db
 from vidstream.models import User
 from vidstream.services.auth.forms import USERNAME_RULE
 from vidstream.services.auth.logic import create_user
+from vidstream.web.errors import AppError
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$"
 

@@ -10,7 +10,7 @@ from vidstream.app import create_app
 from vidstream.extensions import db
 from vidstream.jobs.reprocess import reprocess, videos_to_reprocess
 from vidstream.models import Video
-from vidstream.views import processing_json
+from vidstream.web.representations import processing_json
 
 
 @click.group("videos")

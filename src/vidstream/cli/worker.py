@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from celery import Celery
 from flask import Flask
 
+from vidstream import current
 from vidstream.app import create_app
 from vidstream.config import Settings, load_settings
 from vidstream.jobs.celery_app import QUEUES
@@ -84,7 +84,7 @@ def _ping(app: Flask, settings: Settings) -> None:
     """Exit 0 when a worker on this host answers a control ping (a container health check)."""
     if not settings.redis_url:
         raise click.ClickException("--ping needs Redis (VIDSTREAM_REDIS_URL)")
-    celery_app: Celery = app.extensions["celery"]
+    celery_app = current.celery(app)
     replies = celery_app.control.ping(timeout=3.0) or []
     here = f"@{socket.gethostname()}"
     if not any(name.endswith(here) for reply in replies for name in reply):

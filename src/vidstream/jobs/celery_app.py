@@ -15,6 +15,7 @@ from typing import Any
 from celery import Celery, Task
 from flask import Flask
 
+from vidstream import current
 from vidstream.config import Settings
 
 PREPARE_QUEUE = "prepare"
@@ -60,7 +61,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 
 
 def init_celery(app: Flask) -> Celery:
-    """Create the Celery app for ``app``, store it in ``app.extensions["celery"]``."""
+    """Create the Celery app for ``app``; it is reached as ``current.celery()``."""
 
     class FlaskTask(Task):  # type: ignore[type-arg]
         """A task that runs inside an application context."""
@@ -69,9 +70,9 @@ def init_celery(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
-    settings: Settings = app.extensions["vidstream.settings"]
+    settings = current.settings(app)
     celery_app: Celery = Celery(app.import_name, task_cls=FlaskTask)
     celery_app.config_from_object(celery_config(settings))
     celery_app.set_default()
-    app.extensions["celery"] = celery_app
+    current.install_celery(app, celery_app)
     return celery_app

@@ -16,8 +16,8 @@ from collections.abc import Callable
 
 import av
 from celery.exceptions import SoftTimeLimitExceeded
-from flask import current_app
 
+from vidstream import current
 from vidstream.config import Settings
 from vidstream.jobs import records, steps
 from vidstream.jobs.context import Job, MediaFailure, Outcome
@@ -28,7 +28,6 @@ from vidstream.media.faststart import moov_at_front, remux_faststart
 from vidstream.media.ffmpeg import FFmpegError, FFmpegInterrupted
 from vidstream.media.probe import NotMP4Error, UnplayableVideoError, VideoProbe, probe_video
 from vidstream.models import ProcessingStep, VideoStatus
-from vidstream.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ Stage = Callable[[Job], Outcome]
 
 def run_stage(video_id: int, stage: Stage) -> Outcome:
     """Run ``stage`` for the video under its lease, turning media errors into ``failed``."""
-    settings: Settings = current_app.extensions["vidstream.settings"]
+    settings = current.settings()
     lease = claim(video_id, settings.job_lease_seconds)
     if lease is None:
         return Outcome.SKIPPED
@@ -63,7 +62,7 @@ def run_stage(video_id: int, stage: Stage) -> Outcome:
 
 
 def _run_guarded(lease: Lease, facts: VideoFacts, settings: Settings, stage: Stage) -> Outcome:
-    storage: Storage = current_app.extensions["vidstream.storage"]
+    storage = current.storage()
     deadline = time.monotonic() + settings.job_time_limit_seconds
     try:
         with scratch_folder(settings.work_dir, facts.public_id) as folder:

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select, update
 
+from vidstream import current
 from vidstream.extensions import db
 from vidstream.media.probe import VideoProbe
 from vidstream.media_index import forget_media
 from vidstream.models import ProcessingStep, Video, VideoJob, VideoStatus
 from vidstream.models.video import derived_prefixes, new_etag, split_renditions
-from vidstream.storage import Storage
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,7 @@ def mark_ready(facts: VideoFacts, renditions: list[str]) -> None:
 
 def remove_derived(public_id: str) -> None:
     """Delete every file processing wrote for the video; the original stays."""
-    storage: Storage = current_app.extensions["vidstream.storage"]
+    storage = current.storage()
     for prefix in derived_prefixes(public_id):
         storage.delete_prefix(prefix)
 

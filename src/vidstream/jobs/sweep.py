@@ -18,6 +18,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
+from vidstream import current
 from vidstream.config import Settings
 from vidstream.extensions import db
 from vidstream.jobs.lease import lease_is_free
@@ -89,7 +90,7 @@ class Sweeper(threading.Thread):
             try:
                 with self.app.app_context():
                     sweep_stuck_videos(unclaimed_after)
-                self._tidy(self.app.extensions["vidstream.settings"])
+                self._tidy(current.settings(self.app))
             except Exception:  # the database may be down; the next round tries again
                 log.exception("sweep failed")
             unclaimed_after = UNCLAIMED_AFTER

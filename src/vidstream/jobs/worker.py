@@ -10,10 +10,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from celery import Celery
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 from flask import Flask
 
+from vidstream import current
 from vidstream.config import Settings
 from vidstream.extensions import db
 from vidstream.jobs.celery_app import QUEUES
@@ -73,10 +73,10 @@ def run_worker(
     parent_pid: int | None = None,
 ) -> None:
     """Choose the encoder, then consume ``queues`` until told to stop."""
-    settings: Settings = app.extensions["vidstream.settings"]
+    settings = current.settings(app)
     encoder = choose_encoder(settings.video_encoder)
     log.info("video encoder: %s (VIDSTREAM_VIDEO_ENCODER=%s)", encoder, settings.video_encoder)
-    celery_app: Celery = app.extensions["celery"]
+    celery_app = current.celery(app)
     _connect_signals(app, Sweeper(app, sweep_interval(settings)))
     if parent_pid:
         _watch_parent(parent_pid, _stop_own_group)

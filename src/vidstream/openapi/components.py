@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from vidstream.models import ProcessingStep, VideoStatus
-from vidstream.services.upload.tus_protocol import CHECKSUM_ALGORITHMS, TUS_VERSION
+from vidstream.services.upload.tus.protocol import CHECKSUM_ALGORITHMS, TUS_VERSION
 
 Object = dict[str, Any]
 
@@ -18,7 +18,7 @@ JSON = "application/json"
 # What new_public_id() makes: 16 random bytes, URL-safe base64 without padding.
 PUBLIC_ID: Object = {"type": "string", "pattern": "^[A-Za-z0-9_-]{22}$"}
 HTTP_DATE = r"^[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$"
-# The cookie Flask-Session sets (vidstream.sessions); a test compares the two.
+# The cookie Flask-Session sets (vidstream.web.sessions); a test compares the two.
 SESSION_COOKIE = "vidstream_session"
 
 SIGNED_IN: list[Object] = [{"bearerToken": []}, {"sessionCookie": []}]

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, request
-from werkzeug.routing import Map
+from flask import Blueprint, Response, request
 
+from vidstream import current
 from vidstream.openapi.components import Object
 from vidstream.openapi.document import build_document, openapi_path
-from vidstream.urls import service_base
+from vidstream.web.urls import service_base
 
 bp = Blueprint("openapi", __name__)
 
@@ -27,7 +27,7 @@ MAX_AGE_SECONDS = 300
 def located_document() -> Object:
     """The document with a ``servers`` entry on every path another process serves."""
     document = build_document()
-    url_map: Map = current_app.extensions["vidstream.url_map"]
+    url_map = current.url_map()
     for rule in url_map.iter_rules():
         item = document["paths"].get(openapi_path(rule.rule))
         if item is None:

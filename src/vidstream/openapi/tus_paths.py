@@ -21,7 +21,7 @@ from vidstream.openapi.components import (
     unauthorized,
     unavailable,
 )
-from vidstream.services.upload.tus_protocol import (
+from vidstream.services.upload.tus.protocol import (
     CHECKSUM_ALGORITHMS,
     CHECKSUM_MISMATCH,
     EXTENSIONS,

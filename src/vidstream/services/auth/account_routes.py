@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import redirect, render_template, session
 from werkzeug.wrappers import Response
 
-from vidstream.errors import AppError
-from vidstream.security import current_user_id, session_required
 from vidstream.services.auth import bp
 from vidstream.services.auth.forms import PasswordForm, SignOutEverywhereForm
 from vidstream.services.auth.logic import change_password, end_all_sessions
-from vidstream.session_guard import start_session
-from vidstream.urls import service_url
+from vidstream.web.access import current_user_id, session_required
+from vidstream.web.errors import AppError
+from vidstream.web.sessions import start_session
+from vidstream.web.urls import service_url
 
 
 def _page(form: PasswordForm, status: int = 200, changed: bool = False) -> tuple[str, int]:

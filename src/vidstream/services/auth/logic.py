@@ -6,9 +6,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from vidstream.errors import AppError
 from vidstream.extensions import db
 from vidstream.models import User
+from vidstream.web.errors import AppError
 
 # Checked against when the username is unknown, so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("vidstream-timing-equaliser")

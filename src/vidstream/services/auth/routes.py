@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, redirect, render_template, request, session
+from flask import jsonify, redirect, render_template, request, session
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
-from vidstream.errors import AppError
-from vidstream.security import current_user, current_user_id
+from vidstream import current
 from vidstream.services.auth import bp
 from vidstream.services.auth.forms import SignInForm, SignUpForm
 from vidstream.services.auth.logic import authenticate, create_user
-from vidstream.session_guard import start_session
-from vidstream.urls import safe_redirect_target, service_url
+from vidstream.web.access import current_user, current_user_id
+from vidstream.web.errors import AppError
+from vidstream.web.sessions import start_session
+from vidstream.web.urls import safe_redirect_target, service_url
 
 
 def _after_sign_in(target: str | None) -> Response:
@@ -46,7 +47,7 @@ def signin() -> Response | tuple[str, int]:
 @bp.route("/signup", methods=["GET", "POST"])
 def signup() -> Response | tuple[str, int]:
     """Create an account, if sign-up is open, and sign in with it."""
-    if not current_app.extensions["vidstream.settings"].signup_open:
+    if not current.settings().signup_open:
         raise AppError(403, "Sign-up is closed here. Ask an administrator for an account.")
     form = SignUpForm()
     if not form.validate_on_submit():

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import redirect, render_template
 from werkzeug.wrappers import Response
 
-from vidstream.errors import AppError
-from vidstream.security import current_user_id, session_required
 from vidstream.services.auth import bp
 from vidstream.services.auth.forms import RevokeTokenForm, TokenForm
 from vidstream.services.auth.tokens import create_token, list_tokens, revoke_token
-from vidstream.urls import service_url
+from vidstream.web.access import current_user_id, session_required
+from vidstream.web.errors import AppError
+from vidstream.web.urls import service_url
 
 
 def _page(form: TokenForm, secret: str | None = None, status: int = 200) -> tuple[str, int]:

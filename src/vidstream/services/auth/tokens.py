@@ -1,18 +1,18 @@
 """Personal access tokens: creating, listing and revoking them (rules and transactions).
 
 The secret is returned once, when it is created; only its SHA-256 is stored. Bearer
-authentication itself lives in :mod:`vidstream.security`, the one place access is decided.
+authentication itself lives in :mod:`vidstream.web.access`, the one place access is decided.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from vidstream.errors import AppError
 from vidstream.extensions import db
 from vidstream.models import AccessToken
 from vidstream.models.base import utcnow
 from vidstream.models.token import hash_token, new_token
+from vidstream.web.errors import AppError
 
 MAX_ACTIVE_TOKENS = 50
 

@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from vidstream.views import processing_json
+from vidstream.web.representations import processing_json
 
 bp = Blueprint("stream", __name__)
 # Pages show each video's processing state the way the API reports it.

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import jsonify
 from werkzeug.wrappers import Response
 
-from vidstream.security import current_user_id, login_required, owned_video
 from vidstream.services.stream import bp
 from vidstream.services.stream.logic import delete_video, list_videos
-from vidstream.views import video_json
+from vidstream.web.access import current_user_id, login_required, owned_video
+from vidstream.web.representations import video_json
 
 
 @bp.get("/api/videos")

@@ -13,18 +13,18 @@ from __future__ import annotations
 import re
 from typing import BinaryIO
 
-from flask import current_app
 from werkzeug.wrappers import Response
 
-from vidstream.errors import AppError
+from vidstream import current
 from vidstream.media_index import MediaInfo
 from vidstream.models.video import hls_key, image_key
-from vidstream.security import login_required, owned_media
 from vidstream.services.stream import bp
 from vidstream.services.stream.links import PLAYLIST_LINK_SECONDS, media_link
 from vidstream.services.stream.ranges import serve_file
 from vidstream.services.stream.redirects import redirect_to_link
-from vidstream.storage import ObjectNotFound, Storage, check_key
+from vidstream.storage import ObjectNotFound, check_key
+from vidstream.web.access import login_required, owned_media
+from vidstream.web.errors import AppError
 
 RENDITION = re.compile(r"[0-9]{3,4}p")
 HLS_FILE = re.compile(r"index\.m3u8|init\.mp4|seg_[0-9]{5}\.m4s")
@@ -44,7 +44,7 @@ NO_FILE = "No such file exists for this video."
 
 
 def _serve(info: MediaInfo, key: str) -> Response:
-    storage: Storage = current_app.extensions["vidstream.storage"]
+    storage = current.storage()
     extension = key.rsplit(".", 1)[-1]
     try:
         check_key(key)
@@ -124,7 +124,7 @@ def _linked_playlist(key: str) -> Response | None:
 
     if not link("init.mp4"):
         return None
-    storage: Storage = current_app.extensions["vidstream.storage"]
+    storage = current.storage()
     try:
         with storage.open(key) as fh:
             text = fh.read().decode()

@@ -15,10 +15,7 @@ import base64
 import hashlib
 import time
 
-from flask import current_app
-
-from vidstream.config import Settings
-from vidstream.storage import Storage
+from vidstream import current
 
 # Links inside a rendition playlist: a player reads it once and then plays for as long
 # as the viewer watches, pauses included.
@@ -46,9 +43,9 @@ def media_link(key: str, content_type: str, lifetime: int) -> str | None:
     None means there is no way around the application: it sends the bytes itself (or
     hands them to the gateway with ``X-Accel-Redirect``).
     """
-    settings: Settings = current_app.extensions["vidstream.settings"]
+    settings = current.settings()
     if settings.media_links:
         expires_at = int(time.time()) + lifetime
         return gateway_link(settings.media_links, key, settings.media_link_secret, expires_at)
-    storage: Storage = current_app.extensions["vidstream.storage"]
+    storage = current.storage()
     return storage.download_url(key, content_type=content_type, expires=lifetime)

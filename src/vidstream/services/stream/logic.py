@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from vidstream import current
 from vidstream.extensions import db
 from vidstream.media_index import forget_media
 from vidstream.models import Video
-from vidstream.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ def delete_video(video: Video) -> None:
     file without a row, which ``vidstream storage check`` finds and may delete, never
     a row pointing at missing bytes.
     """
-    storage: Storage = current_app.extensions["vidstream.storage"]
+    storage = current.storage()
     public_id, prefix = video.public_id, video.storage_prefix
     db.session.delete(video)
     db.session.commit()

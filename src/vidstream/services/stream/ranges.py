@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import BinaryIO
 
-from flask import Response, current_app, request
+from flask import Response, request
 from werkzeug.http import http_date, parse_range_header
 from werkzeug.wsgi import FileWrapper
 
-from vidstream.errors import AppError
-from vidstream.metrics import metrics
+from vidstream import current
+from vidstream.ops.metrics import metrics
+from vidstream.web.errors import AppError
 
 CHUNK = 256 * 1024
 
@@ -127,7 +128,7 @@ def serve_file(
     With ``VIDSTREAM_ACCEL_REDIRECT`` set and the file's storage ``key`` given, the
     gateway sends the bytes instead (see :func:`accel_redirect`).
     """
-    prefix = current_app.extensions["vidstream.settings"].accel_redirect
+    prefix = current.settings().accel_redirect
     if prefix and key is not None:
         return accel_redirect(prefix + key, size=size, content_type=content_type)
     headers = {

@@ -11,9 +11,10 @@ nothing changes.
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from werkzeug.wrappers import Response
 
+from vidstream import current
 from vidstream.services.stream.links import media_link
 
 
@@ -21,7 +22,7 @@ def redirect_to_link(key: str, content_type: str) -> Response | None:
     """A 302 to a short-lived link for ``key``, or None when the app must send the bytes."""
     if request.method != "GET":
         return None
-    lifetime = current_app.extensions["vidstream.settings"].presigned_url_seconds
+    lifetime = current.settings().presigned_url_seconds
     url = media_link(key, content_type, lifetime)
     if url is None:
         return None

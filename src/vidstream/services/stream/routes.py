@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from flask import current_app, redirect, render_template
+from flask import redirect, render_template
 from werkzeug.wrappers import Response
 
-from vidstream.errors import AppError
-from vidstream.security import current_user_id, login_required, owned_media, owned_video
+from vidstream import current
 from vidstream.services.stream import bp
 from vidstream.services.stream.logic import delete_video, list_videos
 from vidstream.services.stream.ranges import serve_file
 from vidstream.services.stream.redirects import redirect_to_link
-from vidstream.storage import Storage
-from vidstream.urls import service_url
+from vidstream.web.access import current_user_id, login_required, owned_media, owned_video
+from vidstream.web.errors import AppError
+from vidstream.web.urls import service_url
 
 
 @bp.get("/stream")
@@ -49,7 +49,7 @@ def original(public_id: str) -> Response:
     handed_over = redirect_to_link(info.original_key, "video/mp4")
     if handed_over is not None:
         return handed_over
-    storage: Storage = current_app.extensions["vidstream.storage"]
+    storage = current.storage()
 
     def open_body() -> BinaryIO:
         return storage.open(info.original_key)

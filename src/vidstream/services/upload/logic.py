@@ -12,19 +12,18 @@ import shutil
 import unicodedata
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from flask import current_app
 from sqlalchemy import func, select
 
+from vidstream import current
 from vidstream.config import Settings
-from vidstream.errors import AppError
 from vidstream.extensions import db
 from vidstream.jobs.tasks import enqueue_processing
 from vidstream.media.faststart import moov_at_front
 from vidstream.media.probe import NotMP4Error, UnplayableVideoError, VideoProbe, probe_video
-from vidstream.metrics import metrics
 from vidstream.models import User, Video, VideoJob, VideoStatus
 from vidstream.models.video import new_public_id, original_key
-from vidstream.storage import Storage
+from vidstream.ops.metrics import metrics
+from vidstream.web.errors import AppError
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +115,7 @@ def precheck_request(user_id: int, content_length: int | None) -> None:
     """Refuse an upload whose declared body is already too large, before reading it."""
     if not content_length:
         return
-    settings: Settings = current_app.extensions["vidstream.settings"]
+    settings = current.settings()
     payload = max(0, content_length - MULTIPART_OVERHEAD)
     check_size(settings, payload)
     check_quota(settings, user_id, payload)
@@ -151,8 +150,8 @@ def accept_upload(user_id: int, staged: Path, filename: str | None, title: str |
 
 
 def _accept(user_id: int, staged: Path, filename: str | None, title: str | None) -> Video:
-    settings: Settings = current_app.extensions["vidstream.settings"]
-    storage: Storage = current_app.extensions["vidstream.storage"]
+    settings = current.settings()
+    storage = current.storage()
     size = staged.stat().st_size
     check_size(settings, size)
     check_quota(settings, user_id, size)

@@ -7,14 +7,14 @@ from pathlib import Path
 from flask import jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response
 
-from vidstream.errors import CSRF_FAILED, AppError, wants_json
 from vidstream.extensions import csrf
-from vidstream.security import current_user_id, login_required
 from vidstream.services.upload import bp
 from vidstream.services.upload.forms import UploadForm
 from vidstream.services.upload.logic import accept_upload, precheck_request
-from vidstream.urls import service_url
-from vidstream.views import video_json
+from vidstream.web.access import current_user_id, login_required
+from vidstream.web.errors import CSRF_FAILED, AppError, wants_json
+from vidstream.web.representations import video_json
+from vidstream.web.urls import service_url
 
 
 @bp.get("/upload")

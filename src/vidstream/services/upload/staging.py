@@ -12,8 +12,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO
 
-from flask import Request, current_app
+from flask import Request
 
+from vidstream import current
 from vidstream.storage import StorageFullError
 
 # An empty staging file may be one an upload has just created and not yet locked.
@@ -41,7 +42,7 @@ class StagedUploadRequest(Request):
         filename: str | None = None,
         content_length: int | None = None,
     ) -> IO[bytes]:
-        staging: Path = current_app.extensions["vidstream.settings"].staging_dir
+        staging = current.settings().staging_dir
         # Closed (and so deleted) with the request, or by _load_form_data on failure.
         stream = tempfile.NamedTemporaryFile(dir=staging, prefix="form-", suffix=".part")  # noqa: SIM115
         fcntl.flock(stream.fileno(), fcntl.LOCK_EX)

@@ -10,7 +10,7 @@ from flask import Flask
 
 from vidstream.extensions import db
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent
 
 
 def alembic_config(url: str) -> Config:

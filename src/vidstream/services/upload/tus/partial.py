@@ -27,14 +27,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import redis
-from flask import current_app
 from redis.exceptions import LockError
 from werkzeug.exceptions import ClientDisconnected
 
+from vidstream import current
 from vidstream.config import Settings
-from vidstream.errors import AppError
-from vidstream.services.upload.socket_body import SocketBody
+from vidstream.services.upload.tus.socket_body import SocketBody
 from vidstream.storage import StorageFullError
+from vidstream.web.errors import AppError
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +119,8 @@ class _RedisKeepAlive:
 @contextmanager
 def locked_partial(public_id: str) -> Iterator[Partial]:
     """Open the upload's partial file holding its lock; 423 if another writer holds it."""
-    settings: Settings = current_app.extensions["vidstream.settings"]
-    client: redis.Redis | None = current_app.extensions.get("vidstream.redis")
+    settings = current.settings()
+    client = current.redis()
     path = partial_path(settings, public_id)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     try:

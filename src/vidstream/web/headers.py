@@ -6,8 +6,9 @@ from collections.abc import Iterable
 
 from flask import Flask, Response
 
+from vidstream import current
 from vidstream.config import SERVICES, Settings
-from vidstream.urls import service_base
+from vidstream.web.urls import service_base
 
 FIXED_DIRECTIVES = (
     "script-src 'self'",
@@ -49,7 +50,7 @@ def service_origins(settings: Settings) -> list[str]:
 
 def init_security_headers(app: Flask, settings: Settings) -> None:
     """Add the headers after every response unless a view set its own."""
-    media_origin = app.extensions["vidstream.storage"].download_origin()
+    media_origin = current.storage(app).download_origin()
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

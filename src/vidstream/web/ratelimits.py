@@ -2,7 +2,7 @@
 
 Counters live in Redis when it is configured, so every process and host shares them;
 otherwise in a SQLite file in the data directory, shared by the processes on this
-host (see :mod:`vidstream.ratelimit_store` and docs/decisions.md). Media byte requests are
+host (see :mod:`vidstream.web.ratelimit_store` and docs/decisions.md). Media byte requests are
 exempt: a player sends many Range requests and they are cheap, owner-only reads.
 """
 
@@ -12,21 +12,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 from flask_limiter import Limiter
 from werkzeug.wrappers import Response
 
+from vidstream import current
 from vidstream.config import Settings
-from vidstream.ratelimit_store import SCHEME
-from vidstream.security import current_user_id
-
-# Paths that never count against a limit: media bytes (a player sends many Range
-# requests), static files, and the probes and scrapes of the monitoring system.
-EXEMPT_PREFIXES = ("/media/", "/static/", "/healthz", "/readyz", "/metrics")
+from vidstream.web.access import current_user_id
+from vidstream.web.paths import PathKind, path_kind
+from vidstream.web.ratelimit_store import SCHEME
 
 
 def _settings() -> Settings:
-    settings: Settings = current_app.extensions["vidstream.settings"]
+    settings = current.settings()
     return settings
 
 
@@ -54,11 +52,14 @@ def failed_sign_in(response: Response) -> bool:
 
 
 def _exempt() -> bool:
-    if request.path.startswith(EXEMPT_PREFIXES) or request.method == "OPTIONS":
+    # Media bytes (a player sends many Range requests), static files, and the probes
+    # and scrapes of the monitoring system never count against a limit.
+    kind = path_kind(request.path)
+    if not kind.rate_limited or request.method == "OPTIONS":
         return True
     # tus chunks and offset checks of an upload already created (and counted): a fast
     # link sends many, and each is bound to its owner's upload, size and quota.
-    return request.path.startswith("/api/uploads/") and request.method in ("PATCH", "HEAD")
+    return kind is PathKind.UPLOADS and request.method in ("PATCH", "HEAD")
 
 
 def _limit(field: str) -> Callable[[], str]:

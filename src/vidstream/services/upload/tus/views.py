@@ -11,26 +11,16 @@ from __future__ import annotations
 from datetime import UTC
 from typing import cast
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, request, url_for
 from werkzeug.http import http_date
 from werkzeug.wrappers import Response as HTTPResponse
 
-from vidstream.errors import AppError
+from vidstream import current
 from vidstream.extensions import csrf
 from vidstream.models import Upload
-from vidstream.security import authenticated_by_token, current_user_id, login_required
 from vidstream.services.upload import bp
-from vidstream.services.upload.socket_body import SocketBody, socket_body
-from vidstream.services.upload.tus_logic import (
-    Chunk,
-    create_upload,
-    current_offset,
-    live_upload,
-    receive_chunk,
-    terminate_upload,
-)
-from vidstream.services.upload.tus_partial import BodyStream
-from vidstream.services.upload.tus_protocol import (
+from vidstream.services.upload.tus.partial import BodyStream
+from vidstream.services.upload.tus.protocol import (
     CHECKSUM_MISMATCH,
     OFFSET_CONTENT_TYPE,
     TUS_VERSION,
@@ -43,7 +33,19 @@ from vidstream.services.upload.tus_protocol import (
     parse_metadata,
     parse_size,
 )
-from vidstream.urls import service_url
+from vidstream.services.upload.tus.socket_body import SocketBody, socket_body
+from vidstream.services.upload.tus.uploads import (
+    Chunk,
+    create_upload,
+    current_offset,
+    live_upload,
+    receive_chunk,
+    terminate_upload,
+)
+from vidstream.web.access import authenticated_by_token, current_user_id, login_required
+from vidstream.web.errors import AppError
+from vidstream.web.paths import PathKind, path_kind
+from vidstream.web.urls import service_url
 
 tus_bp = Blueprint("tus", __name__, url_prefix="/api/uploads")
 # The global check would answer an anonymous request with a CSRF error instead of 401;
@@ -65,7 +67,7 @@ def _check_request() -> None:
 @tus_bp.after_app_request
 def _tus_headers(response: Response) -> Response:
     """Every answer under /api/uploads/, errors included, names the protocol version."""
-    if request.path.startswith("/api/uploads"):
+    if path_kind(request.path) is PathKind.UPLOADS:
         response.headers["Tus-Resumable"] = TUS_VERSION
         response.headers.setdefault("Cache-Control", "no-store")
     return response
@@ -108,7 +110,7 @@ def _body(offset: int) -> Chunk:
 @tus_bp.route("/<upload_id>", methods=["OPTIONS"])
 def tus_options(upload_id: str | None = None) -> Response:
     """Capability discovery; needs no sign-in."""
-    settings = current_app.extensions["vidstream.settings"]
+    settings = current.settings()
     return Response(status=204, headers=capability_headers(settings.max_upload_bytes))
 
 

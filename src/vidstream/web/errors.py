@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from vidstream.storage import StorageError, StorageFullError
+from vidstream.web.paths import path_kind
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class AppError(Exception):
 
 def wants_json() -> bool:
     """Whether the current request should get a JSON error body."""
-    if request.path.startswith(("/api/", "/media/")):
+    if path_kind(request.path).wants_json_errors:
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"

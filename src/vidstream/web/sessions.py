@@ -1,25 +1,38 @@
-"""Server-side sessions: Redis when configured, else an embedded on-disk store.
+"""Server-side sessions: the store, lifetimes, and sign-out everywhere.
 
-Both survive a restart and are shared by every process that points at the same
-Redis or data directory, so a sign-in on the auth service is honoured by upload and
-stream.
+Sessions live in Redis when configured, else in an embedded on-disk store. Both
+survive a restart and are shared by every process that points at the same Redis or
+data directory, so a sign-in on the auth service is honoured by upload and stream.
+
+A session records when it signed in (``signed_in_at``), when it was last seen
+(``seen_at``) and the user's session epoch at sign-in (``epoch``). A session past the
+absolute or the idle limit, or made before the user's epoch last moved (sign out
+everywhere, a password change), is ended. ``seen_at`` is rewritten at most every
+:data:`SEEN_RESOLUTION` seconds and never by a media request, so browsing does not
+rewrite the stored session each time and byte serving never does. Media requests
+check the lifetimes (no SQL) but not the epoch; docs/decisions.md explains the bound.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 import redis
 from cachelib.file import FileSystemCache
-from flask import Flask, Request, Response, has_request_context, request, session
+from flask import Flask, Request, Response, current_app, has_request_context, request, session
 from flask.sessions import SecureCookieSession, SessionMixin
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy import select
 
+from vidstream import current
 from vidstream.config import Settings
-from vidstream.extensions import server_session
-from vidstream.ops import OPS_PATHS
+from vidstream.extensions import db, server_session
+from vidstream.models import User
+from vidstream.web.access import authenticated_by_token
+from vidstream.web.paths import path_kind
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +40,13 @@ log = logging.getLogger(__name__)
 STORE_DOWN = (RedisConnectionError, RedisTimeoutError)
 
 
-def redis_client(url: str) -> redis.Redis:
+def connect_redis(url: str) -> redis.Redis:
     """A Redis client with short timeouts, so an outage becomes a 503 quickly."""
     return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
 
 
 def init_sessions(app: Flask, settings: Settings) -> None:
-    """Configure Flask-Session for the chosen store and bind it to ``app``."""
+    """Configure Flask-Session for the chosen store, bind it to ``app``, guard lifetimes."""
     app.config.update(
         SESSION_PERMANENT=True,
         PERMANENT_SESSION_LIFETIME=timedelta(days=settings.session_lifetime_days),
@@ -48,7 +61,7 @@ def init_sessions(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
     )
     if settings.redis_url:
-        app.config.update(SESSION_TYPE="redis", SESSION_REDIS=redis_client(settings.redis_url))
+        app.config.update(SESSION_TYPE="redis", SESSION_REDIS=connect_redis(settings.redis_url))
     else:
         directory = settings.data_dir / "sessions"
         app.config.update(
@@ -57,6 +70,8 @@ def init_sessions(app: Flask, settings: Settings) -> None:
         )
     server_session.init_app(app)
     _answer_503_while_the_store_is_down(app)
+    # Stale sessions end before any view, CSRF check or rate limit sees them.
+    app.before_request(check_session)
     interface = app.session_interface
     configured_secure = interface.get_cookie_secure
     # Also Secure on any request that arrived over HTTPS; behind the gateway that is
@@ -102,9 +117,69 @@ def _answer_503_while_the_store_is_down(app: Flask) -> None:
             log.warning("session not saved: the session store did not answer (%s)", error)
 
     def refuse_without_store() -> None:
-        if isinstance(session, StandInSession) and not request.path.startswith(OPS_PATHS):
+        if isinstance(session, StandInSession) and path_kind(request.path).needs_session:
             raise session.error
 
     interface.open_session = open_or_stand_in  # type: ignore[method-assign]
     interface.save_session = save_unless_stand_in  # type: ignore[method-assign]
     app.before_request(refuse_without_store)
+
+
+SEEN_RESOLUTION = 300
+
+
+def now() -> float:
+    """The clock sessions are judged by (a seam for tests)."""
+    return time.time()
+
+
+def start_session(user: User) -> None:
+    """Sign ``user`` in under a fresh session id, so a planted id cannot be reused."""
+    started = int(now())
+    session.clear()
+    session.update(
+        user_id=user.id,
+        username=user.username,
+        epoch=user.session_epoch,
+        signed_in_at=started,
+        seen_at=started,
+    )
+    current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]
+
+
+def session_expired(settings: Settings, current: float) -> bool:
+    """Whether the current session is past its absolute or idle lifetime."""
+    signed_in_at = session.get("signed_in_at")
+    seen_at = session.get("seen_at")
+    if not isinstance(signed_in_at, int) or not isinstance(seen_at, int):
+        return True
+    too_old = current - signed_in_at > settings.session_lifetime_days * 86400
+    too_idle = current - seen_at > settings.session_idle_minutes * 60
+    return too_old or too_idle
+
+
+def epoch_is_current(user_id: int) -> bool:
+    """Whether the session was made since the user's epoch last moved (one indexed read)."""
+    epoch = db.session.scalar(select(User.session_epoch).where(User.id == user_id))
+    return epoch is not None and epoch == session.get("epoch")
+
+
+def check_session() -> None:
+    """End a stale session before the view runs; note activity coarsely."""
+    kind = path_kind(request.path)
+    if not kind.needs_session:
+        return  # probes and scrapes must answer whatever a cookie says (or the database)
+    if "user_id" not in session or authenticated_by_token():
+        return
+    settings = current.settings()
+    moment = now()
+    if session_expired(settings, moment):
+        session.clear()
+        return
+    if kind.serves_bytes:
+        return
+    if not epoch_is_current(session["user_id"]):
+        session.clear()
+        return
+    if moment - session["seen_at"] > SEEN_RESOLUTION:
+        session["seen_at"] = int(moment)

@@ -16,13 +16,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
+from vidstream import current
 from vidstream.config import Settings
-from vidstream.errors import AppError
 from vidstream.extensions import db
 from vidstream.models import Upload
 from vidstream.models.base import utcnow
 from vidstream.models.video import new_public_id
-from vidstream.security import owned_upload
 from vidstream.services.upload.logic import (
     _human,
     accept_upload,
@@ -31,8 +30,7 @@ from vidstream.services.upload.logic import (
     check_size,
     used_bytes,
 )
-from vidstream.services.upload.socket_body import SocketBody
-from vidstream.services.upload.tus_partial import (
+from vidstream.services.upload.tus.partial import (
     BodyStream,
     Partial,
     append_body,
@@ -40,8 +38,11 @@ from vidstream.services.upload.tus_partial import (
     partial_dir,
     partial_size,
 )
-from vidstream.services.upload.tus_protocol import CHECKSUM_MISMATCH, Checksum
+from vidstream.services.upload.tus.protocol import CHECKSUM_MISMATCH, Checksum
+from vidstream.services.upload.tus.socket_body import SocketBody
 from vidstream.storage import StorageFullError
+from vidstream.web.access import owned_upload
+from vidstream.web.errors import AppError
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ UNKNOWN = "No upload with that id exists."
 
 
 def _settings() -> Settings:
-    settings: Settings = current_app.extensions["vidstream.settings"]
+    settings = current.settings()
     return settings
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vidstream.models import ProcessingStep, Video, VideoStatus
-from vidstream.urls import service_url
+from vidstream.web.urls import service_url
 
 
 def video_json(video: Video) -> dict[str, Any]:

@@ -11,15 +11,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 from werkzeug.routing import Map
 
-from vidstream.config import DEFAULT_PORTS, SERVICES, Settings
+from vidstream import current
+from vidstream.config import DEFAULT_PORTS, SERVICES
 
 
 def build_url_map(blueprints: dict[str, Any]) -> Map:
     """A URL map holding every service's routes, used only to build links."""
-    shadow = Flask("vidstream.urls")
+    shadow = Flask("vidstream.web.urls")
     for blueprint in blueprints.values():
         shadow.register_blueprint(blueprint)
     return shadow.url_map
@@ -27,7 +28,7 @@ def build_url_map(blueprints: dict[str, Any]) -> Map:
 
 def service_base(service: str) -> str:
     """Base URL of ``service`` as seen from the current request ('' = this origin)."""
-    settings: Settings = current_app.extensions["vidstream.settings"]
+    settings = current.settings()
     if service in settings.service_urls:
         return settings.service_urls[service]
     if service in settings.services:
@@ -40,7 +41,7 @@ def service_base(service: str) -> str:
 
 def service_url(endpoint: str, **values: Any) -> str:
     """URL for ``endpoint`` (``"service.view"``) in whichever process serves it."""
-    url_map: Map = current_app.extensions["vidstream.url_map"]
+    url_map = current.url_map()
     service = endpoint.split(".", 1)[0]
     path = url_map.bind("localhost").build(endpoint, values)
     return service_base(service) + path

@@ -11,13 +11,14 @@ from flask import Flask, current_app, g, redirect, request, session
 from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
-from vidstream.errors import AppError, wants_json
 from vidstream.extensions import csrf, db
 from vidstream.media_index import MediaInfo, media_info
 from vidstream.models import AccessToken, Upload, User, Video
 from vidstream.models.base import utcnow
 from vidstream.models.token import hash_token
-from vidstream.urls import service_url
+from vidstream.web.errors import AppError, wants_json
+from vidstream.web.paths import path_kind
+from vidstream.web.urls import service_url
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -78,7 +79,7 @@ def authenticated_by_token() -> bool:
     return bearer_token() is not None
 
 
-def protect_from_csrf(app: Flask) -> None:
+def init_csrf(app: Flask) -> None:
     """Check CSRF on every cookie-authenticated write; Bearer-token requests are exempt.
 
     A browser attaches the session cookie to cross-site requests on its own, so those
@@ -89,11 +90,13 @@ def protect_from_csrf(app: Flask) -> None:
     hook replaces Flask-WTF's own.
     """
 
+    csrf.init_app(app)
+
     @app.before_request
     def _csrf_unless_bearer() -> None:
         if not current_app.config.get("WTF_CSRF_ENABLED", True) or authenticated_by_token():
             return
-        if request.path.startswith("/api/") and current_user_id() is None:
+        if path_kind(request.path).is_api and current_user_id() is None:
             return
         csrf.protect(apply_exemptions=True)
 

@@ -12,20 +12,18 @@ import hmac
 import logging
 import time
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, g, jsonify, request
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from vidstream.errors import AppError
+from vidstream import current
 from vidstream.extensions import db
-from vidstream.metrics import metrics, render_metrics
-from vidstream.storage import Storage
+from vidstream.ops.metrics import metrics, render_metrics
+from vidstream.web.errors import AppError
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "::1")
-# Paths of the endpoints here: they need no session, so no session store either.
-OPS_PATHS = ("/healthz", "/readyz", "/metrics")
 
 
 @bp.get("/healthz")
@@ -39,13 +37,13 @@ def _check_database() -> None:
 
 
 def _check_redis() -> None:
-    client = current_app.extensions["vidstream.redis"]
+    client = current.redis()
     if client is not None:
         client.ping()
 
 
 def _check_storage() -> None:
-    storage: Storage = current_app.extensions["vidstream.storage"]
+    storage = current.storage()
     storage.check_ready()
 
 
@@ -68,7 +66,7 @@ def readyz() -> tuple[Response, int]:
 
 
 def _may_scrape() -> bool:
-    token = current_app.extensions["vidstream.settings"].metrics_token
+    token = current.settings().metrics_token
     if token:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         return hmac.compare_digest(given.encode(), token.encode())

@@ -21,9 +21,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
+from vidstream import current
 from vidstream.extensions import db
 from vidstream.media_index import forget_media
 from vidstream.models import Video, VideoStatus
@@ -56,7 +56,7 @@ class StorageReport:
 
 
 def _storage() -> Storage:
-    storage: Storage = current_app.extensions["vidstream.storage"]
+    storage = current.storage()
     return storage
 
 

@@ -1,0 +1,1 @@
+"""Resumable uploads: the tus 1.0 protocol, its upload records and partial files."""

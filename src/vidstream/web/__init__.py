@@ -1,0 +1,1 @@
+"""The web layer: errors, access checks, sessions, headers, rate limits, links, JSON shapes."""
