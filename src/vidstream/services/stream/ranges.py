@@ -1,25 +1,19 @@
-"""HTTP Range serving whose cost is proportional to the range, never to its offset.
+"""HTTP Range requests: which bytes are asked for, and a window that sends only those.
 
-The file is opened, positioned at the first byte of the range and handed to the WSGI
-server's file wrapper inside a window that stops at the range's end. Under gunicorn
-this becomes one ``sendfile()`` from the current offset for exactly Content-Length
-bytes; no byte before the offset is ever read.
+:mod:`.delivery` opens the file, positions it at the first byte of the range and hands
+it to the WSGI server's file wrapper inside a :class:`FileWindow` that stops at the
+range's end. Under gunicorn this becomes one ``sendfile()`` from the current offset
+for exactly Content-Length bytes; no byte before the offset is ever read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import BinaryIO
 
-from flask import Response, request
+from flask import request
 from werkzeug.http import http_date, parse_range_header
-from werkzeug.wsgi import FileWrapper
 
-from vidstream import current
-from vidstream.ops.metrics import metrics
 from vidstream.web.errors import AppError
-
-CHUNK = 256 * 1024
 
 
 class FileWindow:
@@ -106,75 +100,9 @@ def _window(start: int, stop: int | None, size: int) -> tuple[int, int] | None:
     return start, min(stop, size)
 
 
-def _not_modified(etag: str, last_modified: float) -> bool:
+def not_modified(etag: str, last_modified: float) -> bool:
+    """Whether the request's validators show the client already has this version."""
     if request.if_none_match:
         return request.if_none_match.contains(etag)
     since = request.if_modified_since
     return since is not None and int(last_modified) <= since.timestamp()
-
-
-def serve_file(
-    open_body: Callable[[], BinaryIO],
-    *,
-    size: int,
-    etag: str,
-    last_modified: float,
-    content_type: str,
-    key: str | None = None,
-) -> Response:
-    """Answer GET/HEAD for a stored file with full Range, ETag and validator support.
-
-    ``open_body`` is called only when bytes are actually sent (not for HEAD or 304).
-    With ``VIDSTREAM_ACCEL_REDIRECT`` set and the file's storage ``key`` given, the
-    gateway sends the bytes instead (see :func:`accel_redirect`).
-    """
-    prefix = current.settings().accel_redirect
-    if prefix and key is not None:
-        return accel_redirect(prefix + key, size=size, content_type=content_type)
-    headers = {
-        "Accept-Ranges": "bytes",
-        "ETag": f'"{etag}"',
-        "Last-Modified": http_date(last_modified),
-        "Cache-Control": "private, max-age=3600",
-        "Content-Type": content_type,
-        "X-Content-Type-Options": "nosniff",
-    }
-    if _not_modified(etag, last_modified):
-        return Response(status=304, headers=headers)
-    window = requested_range(size, etag, last_modified)
-    start, stop = window if window is not None else (0, size)
-    if window is not None:
-        headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
-    headers["Content-Length"] = str(stop - start)
-    status = 206 if window is not None else 200
-    if request.method == "HEAD":
-        return Response(status=status, headers=headers)
-    metrics().bytes_served.labels("app").inc(stop - start)
-    fh = open_body()
-    fh.seek(start)
-    wrap = request.environ.get("wsgi.file_wrapper", FileWrapper)
-    body = wrap(FileWindow(fh, stop - start), CHUNK)
-    return Response(body, status=status, headers=headers, direct_passthrough=True)
-
-
-def _asked_length(size: int) -> int:
-    """How many bytes the request's Range asks for (the whole file when none is valid)."""
-    parsed = parse_range_header(request.headers.get("Range"))
-    window = parsed.range_for_length(size) if parsed and len(parsed.ranges) == 1 else None
-    return window[1] - window[0] if window else size
-
-
-def accel_redirect(location: str, *, size: int, content_type: str) -> Response:
-    """An empty answer telling nginx to send the file at its internal ``location``.
-
-    nginx then answers Range, If-Range and the conditional headers itself, from the
-    file's own size and modification time, so those are not looked at here. Bytes
-    are counted as asked for: the gateway does not report how much the client took.
-    """
-    metrics().bytes_served.labels("gateway").inc(_asked_length(size))
-    headers = {
-        "X-Accel-Redirect": location,
-        "Content-Type": content_type,
-        "Cache-Control": "private, max-age=3600",
-    }
-    return Response(status=200, headers=headers)

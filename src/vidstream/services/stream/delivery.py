@@ -1,0 +1,204 @@
+"""How an authorised media request gets its bytes: the one place that decides.
+
+Every media route is "check access, then :func:`deliver`". Given the video's serving
+facts and the storage key of the file asked for, ``deliver`` picks, in this order:
+
+1. a **direct link** (302): with S3 storage a presigned link, behind the nginx gateway
+   with ``VIDSTREAM_MEDIA_LINKS`` a signed link nginx checks on its own. Playlists and
+   the storyboard index are never handed over (they name other files by relative URI,
+   which must resolve to our own checked URLs); a rendition playlist is instead sent
+   with direct links for its init section and segments;
+2. **X-Accel-Redirect** with ``VIDSTREAM_ACCEL_REDIRECT``: an empty answer telling
+   nginx to send the file from its internal location;
+3. the app's **own Range response**: the file positioned at the range's first byte and
+   handed to the WSGI server's ``sendfile()`` (see :mod:`.ranges`), so a range costs
+   O(range), never O(offset).
+
+Who may ask is not decided here: callers pass only what the access check allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import BinaryIO
+
+from flask import Response, request
+from werkzeug.http import http_date, parse_range_header
+from werkzeug.wsgi import FileWrapper
+
+from vidstream import current
+from vidstream.media_index import MediaInfo
+from vidstream.ops.metrics import metrics
+from vidstream.services.stream.links import PLAYLIST_LINK_SECONDS, media_link
+from vidstream.services.stream.ranges import FileWindow, not_modified, requested_range
+from vidstream.storage import ObjectNotFound, check_key
+from vidstream.web.errors import AppError
+
+# Media may be kept by the browser that fetched it, never by a shared cache.
+MEDIA_CACHE_CONTROL = "private, max-age=3600"
+# Answers that carry a link good for this caller only, and only for minutes.
+LINK_CACHE_CONTROL = "private, no-store"
+CONTENT_TYPES = {
+    "m3u8": "application/vnd.apple.mpegurl",
+    "m4s": "video/iso.segment",
+    "mp4": "video/mp4",
+    "jpg": "image/jpeg",
+    "vtt": "text/vtt; charset=utf-8",
+}
+# Files that name other files by relative URI: always sent from here.
+SENT_HERE = ("m3u8", "vtt")
+RENDITION_PLAYLIST = "/index.m3u8"
+SEGMENT_LINE = re.compile(r"init\.mp4|seg_[0-9]{5}\.m4s")
+MAP_URI = re.compile(r'URI="(init\.mp4)"')
+CHUNK = 256 * 1024
+NO_FILE = "No such file exists for this video."
+
+
+def deliver(info: MediaInfo, key: str) -> Response:
+    """Answer GET/HEAD for the stored file ``key`` of the video ``info``.
+
+    ``key`` must have been built from the video's stored id and fixed names, and the
+    caller's access already checked; a key that is not well formed, or a derived file
+    that is not stored, is a 404.
+    """
+    try:
+        check_key(key)
+    except ValueError:
+        raise AppError(404, NO_FILE) from None
+    extension = key.rsplit(".", 1)[-1]
+    content_type = CONTENT_TYPES[extension]
+    if extension not in SENT_HERE:
+        linked = redirect_to_link(key, content_type)
+        if linked is not None:
+            return linked
+    elif key.endswith(RENDITION_PLAYLIST):
+        playlist = linked_playlist(key)
+        if playlist is not None:
+            return playlist
+    if key == info.original_key:
+        size, etag = info.size, info.etag
+    else:
+        size, etag = _stored_size(key), info.assets_version or info.etag
+    prefix = current.settings().accel_redirect
+    if prefix:
+        return accel_redirect(prefix + key, size=size, content_type=content_type)
+    return serve_file(
+        key, size=size, etag=etag, last_modified=info.last_modified, content_type=content_type
+    )
+
+
+def _stored_size(key: str) -> int:
+    try:
+        return current.storage().size(key)
+    except ObjectNotFound:
+        raise AppError(404, NO_FILE) from None
+
+
+def redirect_to_link(key: str, content_type: str) -> Response | None:
+    """A 302 to a short-lived direct link for ``key``, or None when there are no links.
+
+    HEAD is never redirected (a presigned GET link does not sign HEAD) and is answered
+    here. The redirect must not be cached: the link is the caller's alone.
+    """
+    if request.method != "GET":
+        return None
+    url = media_link(key, content_type, current.settings().presigned_url_seconds)
+    if url is None:
+        return None
+    return Response(status=302, headers={"Location": url, "Cache-Control": LINK_CACHE_CONTROL})
+
+
+def linked_playlist(key: str) -> Response | None:
+    """A rendition playlist with its init section and segments as direct links, or None.
+
+    A player then fetches every segment from the store or the gateway without a request
+    to this service per segment; each link is good for :data:`PLAYLIST_LINK_SECONDS`.
+    The answer differs on every request (the links do), so it is neither cached nor
+    given an ETag. None when there are no direct links.
+    """
+    folder = key.rsplit("/", 1)[0]
+    links: dict[str, str] = {}
+
+    def link(name: str) -> str:
+        if name not in links:
+            content_type = CONTENT_TYPES[name.rsplit(".", 1)[-1]]
+            found = media_link(f"{folder}/{name}", content_type, PLAYLIST_LINK_SECONDS)
+            links[name] = found or ""
+        return links[name]
+
+    if not link("init.mp4"):
+        return None
+    try:
+        with current.storage().open(key) as fh:
+            text = fh.read().decode()
+    except ObjectNotFound:
+        raise AppError(404, NO_FILE) from None
+    lines = []
+    for line in text.splitlines():
+        if SEGMENT_LINE.fullmatch(line):
+            line = link(line)
+        elif line.startswith("#EXT-X-MAP:"):
+            line = MAP_URI.sub(lambda m: f'URI="{link(m.group(1))}"', line)
+        lines.append(line)
+    headers = {
+        "Content-Type": CONTENT_TYPES["m3u8"],
+        "Cache-Control": LINK_CACHE_CONTROL,
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response("\n".join(lines) + "\n", headers=headers)
+
+
+def accel_redirect(location: str, *, size: int, content_type: str) -> Response:
+    """An empty answer telling nginx to send the file at its internal ``location``.
+
+    nginx then answers Range, If-Range and the conditional headers itself, from the
+    file's own size and modification time, so those are not looked at here. Bytes
+    are counted as asked for: the gateway does not report how much the client took.
+    """
+    metrics().bytes_served.labels("gateway").inc(_asked_length(size))
+    headers = {
+        "X-Accel-Redirect": location,
+        "Content-Type": content_type,
+        "Cache-Control": MEDIA_CACHE_CONTROL,
+    }
+    return Response(status=200, headers=headers)
+
+
+def _asked_length(size: int) -> int:
+    """How many bytes the request's Range asks for (the whole file when none is valid)."""
+    parsed = parse_range_header(request.headers.get("Range"))
+    window = parsed.range_for_length(size) if parsed and len(parsed.ranges) == 1 else None
+    return window[1] - window[0] if window else size
+
+
+def serve_file(
+    key: str, *, size: int, etag: str, last_modified: float, content_type: str
+) -> Response:
+    """The app's own answer: full Range, ETag and validator support, bytes by sendfile.
+
+    The file is opened only when bytes are actually sent (not for HEAD or 304).
+    """
+    headers = {
+        "Accept-Ranges": "bytes",
+        "ETag": f'"{etag}"',
+        "Last-Modified": http_date(last_modified),
+        "Cache-Control": MEDIA_CACHE_CONTROL,
+        "Content-Type": content_type,
+        "X-Content-Type-Options": "nosniff",
+    }
+    if not_modified(etag, last_modified):
+        return Response(status=304, headers=headers)
+    window = requested_range(size, etag, last_modified)
+    start, stop = window if window is not None else (0, size)
+    if window is not None:
+        headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+    headers["Content-Length"] = str(stop - start)
+    status = 206 if window is not None else 200
+    if request.method == "HEAD":
+        return Response(status=status, headers=headers)
+    metrics().bytes_served.labels("app").inc(stop - start)
+    fh: BinaryIO = current.storage().open(key)
+    fh.seek(start)
+    wrap = request.environ.get("wsgi.file_wrapper", FileWrapper)
+    body = wrap(FileWindow(fh, stop - start), CHUNK)
+    return Response(body, status=status, headers=headers, direct_passthrough=True)
