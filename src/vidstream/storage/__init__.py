@@ -11,6 +11,7 @@ from vidstream.storage.base import (
     StorageError,
     StorageFullError,
     check_key,
+    disk_full_guard,
 )
 from vidstream.storage.local import LocalStorage
 from vidstream.storage.s3_location import parse_s3_url
@@ -23,6 +24,7 @@ __all__ = [
     "StorageFullError",
     "check_key",
     "check_storage_url",
+    "disk_full_guard",
     "storage_from_url",
 ]
 

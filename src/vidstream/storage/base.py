@@ -6,7 +6,10 @@ Keys are relative, slash-separated and built by vidstream itself
 
 from __future__ import annotations
 
+import errno
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -19,6 +22,29 @@ class StorageError(RuntimeError):
 
 class StorageFullError(StorageError):
     """The backend has no room left for the bytes."""
+
+
+NO_ROOM = (errno.ENOSPC, errno.EDQUOT)
+
+
+def is_disk_full(error: OSError) -> bool:
+    """Whether ``error`` says the disk (or the user's disk quota) has no room left."""
+    return error.errno in NO_ROOM
+
+
+@contextmanager
+def disk_full_guard(disk: str) -> Iterator[None]:
+    """Turn a full disk inside the block into :class:`StorageFullError` naming ``disk``.
+
+    The one place a write that ran out of room becomes the storage-full error the web
+    services answer with 507; every other ``OSError`` passes through unchanged.
+    """
+    try:
+        yield
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise StorageFullError(f"the {disk} disk is full") from exc
+        raise
 
 
 class ObjectNotFound(StorageError):

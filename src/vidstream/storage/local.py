@@ -9,7 +9,13 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-from vidstream.storage.base import ObjectNotFound, StorageError, StorageFullError, check_key
+from vidstream.storage.base import (
+    ObjectNotFound,
+    StorageError,
+    StorageFullError,
+    check_key,
+    is_disk_full,
+)
 
 # Owner read/write, group read: a gateway that runs as another user but in the files'
 # group (compose runs the services with the nginx image's group) can send them; no one
@@ -41,7 +47,7 @@ class LocalStorage:
             _fsync_dir(target.parent)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            if is_disk_full(exc):
                 raise StorageFullError("the media disk is full") from exc
             raise StorageError(f"could not store {key}: {exc.strerror}") from exc
         return target.stat().st_size

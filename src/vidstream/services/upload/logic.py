@@ -162,7 +162,7 @@ def _accept(user_id: int, staged: Path, filename: str | None, title: str | None)
     public_id = new_public_id()
     storage.put_file(original_key(public_id), staged)
     try:
-        video = _record(settings, user_id, public_id, name, title, size, probe, status)
+        video = _commit_video_row(settings, user_id, public_id, name, title, size, probe, status)
     except BaseException:
         db.session.rollback()
         storage.delete_prefix(f"videos/{public_id}/")
@@ -171,7 +171,7 @@ def _accept(user_id: int, staged: Path, filename: str | None, title: str | None)
     return video
 
 
-def _record(
+def _commit_video_row(
     settings: Settings,
     user_id: int,
     public_id: str,

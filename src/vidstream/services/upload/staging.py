@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import os
 import tempfile
@@ -15,7 +14,7 @@ from typing import IO
 from flask import Request
 
 from vidstream import current
-from vidstream.storage import StorageFullError
+from vidstream.storage import StorageFullError, disk_full_guard
 
 # An empty staging file may be one an upload has just created and not yet locked.
 EMPTY_FILE_GRACE_SECONDS = 3600
@@ -52,13 +51,12 @@ class StagedUploadRequest(Request):
     def _load_form_data(self) -> None:
         """Parse the body; a full disk is a 507, and what was written so far is deleted."""
         try:
-            super()._load_form_data()
-        except OSError as exc:
+            with disk_full_guard("staging"):
+                super()._load_form_data()
+        except (OSError, StorageFullError):
             for stream in self.staged_files:
                 with suppress(OSError):
                     stream.close()
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise StorageFullError("the staging disk is full") from exc
             raise
 
 

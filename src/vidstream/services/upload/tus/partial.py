@@ -14,7 +14,6 @@ process dies.
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import logging
 import os
@@ -33,7 +32,7 @@ from werkzeug.exceptions import ClientDisconnected
 from vidstream import current
 from vidstream.config import Settings
 from vidstream.services.upload.tus.socket_body import SocketBody
-from vidstream.storage import StorageFullError
+from vidstream.storage import disk_full_guard
 from vidstream.web.errors import AppError
 
 log = logging.getLogger(__name__)
@@ -277,10 +276,6 @@ def _read_and_write(body: BodyStream, fd: int, buffer: memoryview, hasher: Any) 
 
 def _write_all(fd: int, data: memoryview) -> None:
     view = data
-    try:
+    with disk_full_guard("staging"):
         while view:
             view = view[os.write(fd, view) :]
-    except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise StorageFullError("the staging disk is full") from exc
-        raise

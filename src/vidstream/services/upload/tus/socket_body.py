@@ -16,7 +16,6 @@ on this system) leaves the ordinary path in charge.
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import io
 import os
@@ -25,7 +24,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from vidstream.storage import StorageFullError
+from vidstream.storage import disk_full_guard
 
 # A pipe holds 64 KiB by default; ask for more so that each splice moves a large piece.
 PIPE_BYTES = 1024 * 1024
@@ -75,17 +74,13 @@ class SocketBody:
         if self._file is None:
             self._file = os.open(target, os.O_WRONLY | os.O_CLOEXEC)
             self._position = os.fstat(self._file).st_size
-        try:
+        with disk_full_guard("staging"):
             if self.held:
                 piece, self.held = self.held[:count], self.held[count:]
                 moved = _write_at(self._file, piece, self._position)
             else:
                 moved = self._splice(self._file, count)
                 self.input.reader.length -= moved
-        except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise StorageFullError("the staging disk is full") from exc
-            raise
         self._position += moved
         self.left -= moved
         return moved

@@ -173,11 +173,11 @@ def _reconcile(upload: Upload, partial: Partial) -> int:
     partial.cut_to(offset)
     if offset != upload.offset:
         log.warning("upload %s: cut back to %d bytes", upload.public_id, offset)
-        _record(upload.id, offset)
+        _record_offset(upload.id, offset)
     return offset
 
 
-def _record(upload_id: int, offset: int) -> None:
+def _record_offset(upload_id: int, offset: int) -> None:
     """Durably move the row's offset (the bytes are already fsynced) and extend its life."""
     db.session.execute(
         update(Upload)
@@ -200,7 +200,7 @@ def _append(upload: Upload, partial: Partial, chunk: Chunk) -> None:
     def checkpoint(appended: int) -> None:
         nonlocal recorded
         with app.app_context():
-            _record(upload_id, start + appended)
+            _record_offset(upload_id, start + appended)
         recorded = start + appended
 
     try:
@@ -220,7 +220,7 @@ def _append(upload: Upload, partial: Partial, chunk: Chunk) -> None:
         )
     partial.sync()
     if recorded < start + appended < length:
-        _record(upload_id, start + appended)
+        _record_offset(upload_id, start + appended)
     db.session.refresh(upload)
 
 
