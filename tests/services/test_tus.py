@@ -462,7 +462,7 @@ def test_progress_is_recorded_while_a_body_streams(
     recorded: list[int] = []
     from vidstream.services.upload.tus import uploads as tus_logic
 
-    original = tus_logic._record
+    original = tus_logic._record_offset
 
     def spy(upload_id: int, offset: int) -> None:
         path = partial_path(current.settings(app), public_id)
@@ -470,7 +470,7 @@ def test_progress_is_recorded_while_a_body_streams(
         recorded.append(offset)
         original(upload_id, offset)
 
-    monkeypatch.setattr(tus_logic, "_record", spy)
+    monkeypatch.setattr(tus_logic, "_record_offset", spy)
     url = tus.new(10_000)
     public_id = url.rsplit("/", 1)[1]
     headers = {**tus.auth, "Upload-Offset": "0", "Content-Type": OCTETS}
