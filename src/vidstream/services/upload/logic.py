@@ -53,7 +53,8 @@ def default_title(filename: str) -> str:
     return stem.strip()[:200] or "Untitled video"
 
 
-def _human(size: int) -> str:
+def human_size(size: int) -> str:
+    """A byte count as people read it in messages: ``512 bytes``, ``1.5 GiB``."""
     for unit in ("bytes", "KiB", "MiB", "GiB"):
         if size < 1024 or unit == "GiB":
             return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
@@ -66,8 +67,8 @@ def check_size(settings: Settings, size: int) -> None:
     if size > settings.max_upload_bytes:
         raise AppError(
             413,
-            f"This file is {_human(size)}; the largest upload allowed is "
-            f"{_human(settings.max_upload_bytes)}.",
+            f"This file is {human_size(size)}; the largest upload allowed is "
+            f"{human_size(settings.max_upload_bytes)}.",
         )
 
 
@@ -88,8 +89,8 @@ def check_quota(settings: Settings, user_id: int, incoming: int) -> None:
     if used + incoming > quota:
         raise AppError(
             413,
-            f"This upload would exceed your storage quota: {_human(used)} of "
-            f"{_human(quota)} used, and the file is {_human(incoming)}.",
+            f"This upload would exceed your storage quota: {human_size(used)} of "
+            f"{human_size(quota)} used, and the file is {human_size(incoming)}.",
             code="quota_exceeded",
         )
 

@@ -23,11 +23,11 @@ from vidstream.models import Upload
 from vidstream.models.base import utcnow
 from vidstream.models.video import new_public_id
 from vidstream.services.upload.logic import (
-    _human,
     accept_upload,
     check_free_space,
     check_quota,
     check_size,
+    human_size,
     used_bytes,
 )
 from vidstream.services.upload.tus.partial import (
@@ -79,8 +79,8 @@ def check_room(settings: Settings, user_id: int, length: int) -> None:
     if quota and used_bytes(user_id) + pending + length > quota:
         raise AppError(
             413,
-            f"Your unfinished uploads already reserve {_human(pending)}; with this one "
-            f"they would exceed your storage quota of {_human(quota)}. Finish or cancel "
+            f"Your unfinished uploads already reserve {human_size(pending)}; with this one "
+            f"they would exceed your storage quota of {human_size(quota)}. Finish or cancel "
             "some of them first.",
             code="quota_exceeded",
         )
