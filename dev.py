@@ -95,6 +95,7 @@ def test(extra: list[str]) -> int:
             [py, "-m", "ruff", "format", "--check", "src", "tests", "bench", "dev.py"],
         ),
         ("mypy --strict", [py, "-m", "mypy"]),
+        ("import rules (docs/architecture.md)", [BIN / "lint-imports", "--no-cache"]),
     ]
     for name, cmd in steps:
         say(name)

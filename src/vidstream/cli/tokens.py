@@ -8,7 +8,7 @@ from sqlalchemy import select
 from vidstream.app import create_app
 from vidstream.extensions import db
 from vidstream.models import User
-from vidstream.services.auth.logic import normalise_username
+from vidstream.models.user import normalise_username
 from vidstream.services.auth.tokens import create_token, list_tokens, revoke_token
 from vidstream.web.errors import AppError
 

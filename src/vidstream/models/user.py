@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     from vidstream.models.video import Video
 
 
+def normalise_username(raw: str) -> str:
+    """Usernames compare case-insensitively; store them lower-case."""
+    return raw.strip().lower()
+
+
 class User(Base):
     """An account. Usernames are stored lower-case, so uniqueness ignores case."""
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 import functools
 import re
+from importlib.metadata import version
 
-from vidstream import __version__
 from vidstream.openapi.components import SCHEMAS, SECURITY_SCHEMES, Object
 from vidstream.openapi.json_paths import json_paths
 from vidstream.openapi.tus_paths import tus_paths
@@ -52,7 +52,7 @@ def _document() -> Object:
         "openapi": "3.1.0",
         "info": {
             "title": "vidstream API",
-            "version": __version__,
+            "version": version("vidstream"),
             "description": DESCRIPTION,
             "license": {"name": "MIT", "identifier": "MIT"},
         },

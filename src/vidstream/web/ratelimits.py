@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from vidstream import current
 from vidstream.config import Settings
+from vidstream.models.user import normalise_username
 from vidstream.web.access import current_user_id
 from vidstream.web.paths import PathKind, path_kind
 from vidstream.web.ratelimit_store import SCHEME
@@ -41,8 +42,6 @@ def user_or_address() -> str:
 
 def submitted_username() -> str:
     """The username a sign-in form names, known or not, so both are limited alike."""
-    from vidstream.services.auth.logic import normalise_username
-
     return "name:" + normalise_username(request.form.get("username", ""))[:64]
 
 

@@ -8,17 +8,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from vidstream.extensions import db
 from vidstream.models import User
+from vidstream.models.user import normalise_username
 from vidstream.web.errors import AppError
 
 # Checked against when the username is unknown, so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("vidstream-timing-equaliser")
 
 BAD_CREDENTIALS = "Unknown username or wrong password."
-
-
-def normalise_username(raw: str) -> str:
-    """Usernames compare case-insensitively; store them lower-case."""
-    return raw.strip().lower()
 
 
 def create_user(username: str, password: str, *, is_admin: bool = False) -> User:
