@@ -19,6 +19,7 @@ from vidstream.storage import Storage
 if TYPE_CHECKING:
     import redis as redis_lib
     from celery import Celery
+    from flask_limiter import Limiter
     from werkzeug.routing import Map
 
 _SETTINGS = "vidstream.settings"
@@ -26,6 +27,7 @@ _STORAGE = "vidstream.storage"
 _REDIS = "vidstream.redis"
 _URL_MAP = "vidstream.url_map"
 _CELERY = "celery"  # the name Flask's Celery pattern uses
+_LIMITER = "vidstream.limiter"
 
 
 def _app(app: Flask | None) -> Flask:
@@ -57,6 +59,11 @@ def celery(app: Flask | None = None) -> Celery:
     return cast("Celery", _app(app).extensions[_CELERY])
 
 
+def limiter(app: Flask | None = None) -> Limiter:
+    """The abuse limiter (Flask-Limiter) and its counter store."""
+    return cast("Limiter", _app(app).extensions[_LIMITER])
+
+
 def install_core(
     app: Flask, settings: Settings, storage: Storage, redis: redis_lib.Redis | None
 ) -> None:
@@ -72,3 +79,8 @@ def install_url_map(app: Flask, url_map: Map) -> None:
 def install_celery(app: Flask, celery: Celery) -> None:
     """Keep the Celery app bound to ``app``."""
     app.extensions[_CELERY] = celery
+
+
+def install_limiter(app: Flask, limiter: Limiter) -> None:
+    """Keep the abuse limiter on ``app``."""
+    app.extensions[_LIMITER] = limiter

@@ -18,7 +18,7 @@ from flask import Flask
 
 from tests.conftest import AuthActions
 from tests.e2e.servers import free_ports
-from vidstream import create_app
+from vidstream import create_app, current
 from vidstream.config import load_settings
 from vidstream.extensions import db
 from vidstream.migrations.runner import upgrade_database
@@ -95,7 +95,7 @@ def test_embedded_counters_that_cannot_count_are_a_503(
     def disk_full(*_: Any, **__: Any) -> int:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(embedded_app.extensions["vidstream.limiter"].storage, "incr", disk_full)
+    monkeypatch.setattr(current.limiter(embedded_app).storage, "incr", disk_full)
     answer = auth.client.get("/api/videos")
     assert answer.status_code == 503
     assert answer.get_json()["error"]["message"] == UNAVAILABLE

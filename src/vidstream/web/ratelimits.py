@@ -126,4 +126,4 @@ def init_limits(app: Flask, settings: Settings) -> None:
             else limiter.limit(_limit(rule.setting), **options)
         )
         app.view_functions[rule.endpoint] = decorate(view)  # type: ignore[assignment]
-    app.extensions["vidstream.limiter"] = limiter
+    current.install_limiter(app, limiter)
