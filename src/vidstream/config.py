@@ -52,6 +52,7 @@ class Settings:
     limit_signup_ip: str = "10/hour"
     limit_upload_user: str = "60/hour"
     limit_api_user: str = "600/minute"
+    limit_share_unlock: str = "10/minute;50/hour"
     media_cache_seconds: int = 3600
     redis_prefix: str = "vidstream:"
     trusted_proxies: int = 0
@@ -67,6 +68,8 @@ class Settings:
     presigned_url_seconds: int = 300
     metrics_token: str = ""
     log_format: str = "text"
+    # Who may frame the embed pages (CSP frame-ancestors); every other page: nobody.
+    embed_origins: tuple[str, ...] = ("*",)
     testing: bool = False
 
     @property
@@ -136,6 +139,7 @@ _LIMIT_VARS = {
     "limit_signup_ip": "VIDSTREAM_LIMIT_SIGNUP_IP",
     "limit_upload_user": "VIDSTREAM_LIMIT_UPLOAD_USER",
     "limit_api_user": "VIDSTREAM_LIMIT_API_USER",
+    "limit_share_unlock": "VIDSTREAM_LIMIT_SHARE_UNLOCK",
 }
 
 
@@ -154,6 +158,21 @@ def _limits(env: Mapping[str, str]) -> dict[str, Any]:
             raise ConfigError(f"{var} must look like '10/minute;100/hour', got {raw!r}") from None
         chosen[field_name] = raw
     return chosen
+
+
+def _embed_origins(env: Mapping[str, str]) -> tuple[str, ...]:
+    """``*`` (anyone), or origins such as ``https://blog.example`` separated by spaces."""
+    raw = env.get("VIDSTREAM_EMBED_ORIGINS", "").replace(",", " ").split()
+    if not raw or raw == ["*"]:
+        return ("*",)
+    origin = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?|'self'|'none'")
+    for value in raw:
+        if not origin.fullmatch(value):
+            raise ConfigError(
+                "VIDSTREAM_EMBED_ORIGINS must be * or origins such as https://blog.example "
+                f"(scheme and host, no path), got {value!r}"
+            )
+    return tuple(raw)
 
 
 def _accel_prefix(env: Mapping[str, str], storage_url: str) -> str:
@@ -294,6 +313,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         presigned_url_seconds=_presigned_url_seconds(env),
         metrics_token=env.get("VIDSTREAM_METRICS_TOKEN", "").strip(),
         log_format=_choice(env, "VIDSTREAM_LOG_FORMAT", "text", ("text", "json")),
+        embed_origins=_embed_origins(env),
     )
     settings = replace(settings, **_limits(env), **overrides)
     if not settings.secret_key:

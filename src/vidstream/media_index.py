@@ -1,22 +1,24 @@
 """What the byte-serving path needs to know about a video, cheaply.
 
-Every media request needs the owner (for the access check), the storage key, the
-size and the validators. With Redis configured these facts are cached there, so a
-warm media request runs no SQL at all; deleting or rewriting a video invalidates
-the entry. Without Redis, one indexed lookup by public id answers it.
+Every media request needs who may see the video (owner, visibility, the accounts it
+is shared with: for the access check), the storage key, the size and the validators.
+With Redis configured these facts are cached there, so a warm media request runs no
+SQL at all; changing a video or its shares invalidates the entry. Without Redis, one
+indexed lookup by public id answers it. Share links are looked up the same way.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from datetime import UTC
 
 import redis
 from sqlalchemy import select
 
 from vidstream import current
 from vidstream.extensions import db
-from vidstream.models import Video, VideoStatus
+from vidstream.models import Share, ShareKind, Video, VideoStatus, Visibility
 from vidstream.models.video import split_renditions
 
 
@@ -37,6 +39,10 @@ class MediaInfo:
     renditions: str = ""
     poster: bool = False
     storyboard: bool = False
+    # Who else may watch: the visibility, and the accounts it is shared with.
+    visibility: str = Visibility.PRIVATE.value
+    recipient_ids: tuple[int, ...] = ()
+    title: str = ""
 
     @property
     def playable(self) -> bool:
@@ -58,6 +64,15 @@ def _key(public_id: str) -> str:
     return f"{current.settings().redis_prefix}media:{public_id}"
 
 
+def _recipients(video_id: int) -> tuple[int, ...]:
+    query = select(Share.recipient_id).where(
+        Share.video_id == video_id,
+        Share.kind == ShareKind.ACCOUNT,
+        Share.revoked_at.is_(None),
+    )
+    return tuple(sorted(r for r in db.session.scalars(query) if r is not None))
+
+
 def _from_row(video: Video) -> MediaInfo:
     return MediaInfo(
         public_id=video.public_id,
@@ -71,6 +86,9 @@ def _from_row(video: Video) -> MediaInfo:
         renditions=video.renditions or "",
         poster=video.poster_ready,
         storyboard=video.storyboard_ready,
+        visibility=video.visibility.value,
+        recipient_ids=_recipients(video.id),
+        title=video.title,
     )
 
 
@@ -80,7 +98,9 @@ def media_info(public_id: str) -> MediaInfo | None:
     if cache is not None:
         raw = cache.get(_key(public_id))
         if raw is not None:
-            return MediaInfo(**json.loads(raw))
+            fields = json.loads(raw)
+            fields["recipient_ids"] = tuple(fields.get("recipient_ids", ()))
+            return MediaInfo(**fields)
     video = db.session.scalar(select(Video).where(Video.public_id == public_id))
     if video is None:
         return None
@@ -96,3 +116,62 @@ def forget_media(public_id: str) -> None:
     cache = _cache()
     if cache is not None:
         cache.delete(_key(public_id))
+
+
+@dataclass(frozen=True)
+class LinkInfo:
+    """What checking a share link on the byte path needs (its use counts are not here)."""
+
+    share_id: int
+    share_public_id: str
+    video_public_id: str
+    expires_at: float | None
+    allow_download: bool
+    has_password: bool
+    max_views: int | None
+
+    def expired(self, now: float) -> bool:
+        """Whether the link's time is up."""
+        return self.expires_at is not None and now >= self.expires_at
+
+
+def _link_key(token_sha256: str) -> str:
+    return f"{current.settings().redis_prefix}link:{token_sha256}"
+
+
+def link_info(token: str) -> LinkInfo | None:
+    """The active link share whose token is ``token``, or None (unknown or revoked)."""
+    digest = Share.hash(token)
+    cache = _cache()
+    if cache is not None:
+        raw = cache.get(_link_key(digest))
+        if raw is not None:
+            return LinkInfo(**json.loads(raw))
+    row = db.session.execute(
+        select(Share, Video.public_id)
+        .join(Video, Video.id == Share.video_id)
+        .where(Share.token_sha256 == digest, Share.revoked_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    share, video_public_id = row
+    info = LinkInfo(
+        share_id=share.id,
+        share_public_id=share.public_id,
+        video_public_id=video_public_id,
+        expires_at=share.expires_at.replace(tzinfo=UTC).timestamp() if share.expires_at else None,
+        allow_download=share.allow_download,
+        has_password=share.password_hash is not None,
+        max_views=share.max_views,
+    )
+    if cache is not None:
+        ttl = current.settings().media_cache_seconds
+        cache.set(_link_key(digest), json.dumps(asdict(info)), ex=ttl)
+    return info
+
+
+def forget_link(token_sha256: str | None) -> None:
+    """Drop the cached facts of a link share; call when it is revoked or changed."""
+    cache = _cache()
+    if cache is not None and token_sha256:
+        cache.delete(_link_key(token_sha256))

@@ -1,19 +1,23 @@
 """SQLAlchemy 2.0 typed models."""
 
 from vidstream.models.base import Base
+from vidstream.models.share import Share, ShareKind
 from vidstream.models.token import AccessToken
 from vidstream.models.upload import Upload
 from vidstream.models.user import User
-from vidstream.models.video import Video, VideoStatus
+from vidstream.models.video import Video, VideoStatus, Visibility
 from vidstream.models.video_job import ProcessingStep, VideoJob
 
 __all__ = [
     "AccessToken",
     "Base",
     "ProcessingStep",
+    "Share",
+    "ShareKind",
     "Upload",
     "User",
     "Video",
     "VideoJob",
     "VideoStatus",
+    "Visibility",
 ]

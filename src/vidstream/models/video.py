@@ -33,6 +33,19 @@ class VideoStatus(enum.StrEnum):
         return self in (VideoStatus.READY_ORIGINAL, VideoStatus.PROCESSING, VideoStatus.READY)
 
 
+class Visibility(enum.StrEnum):
+    """Who may watch a video without being given it (web/access.py has the whole table)."""
+
+    PRIVATE = "private"  # the owner, and accounts it is shared with
+    UNLISTED = "unlisted"  # also anyone holding one of its share links
+    PUBLIC = "public"  # also anyone at all, and listed on the owner's public page
+
+    @property
+    def links_work(self) -> bool:
+        """Whether the video's share links open it (making it private switches them off)."""
+        return self is not Visibility.PRIVATE
+
+
 def new_public_id() -> str:
     """A 22-character URL-safe id that reveals nothing about row order or count."""
     return secrets.token_urlsafe(16)
@@ -52,6 +65,18 @@ class Video(Base):
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    visibility: Mapped[Visibility] = mapped_column(
+        Enum(
+            Visibility,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=Visibility.PRIVATE,
+        server_default=Visibility.PRIVATE.value,
+        index=True,
+    )
     original_filename: Mapped[str] = mapped_column(String(255))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     content_type: Mapped[str] = mapped_column(String(64), default="video/mp4")

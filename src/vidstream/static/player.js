@@ -34,13 +34,38 @@
   // With S3 storage a media request is redirected to a short-lived link, which the
   // browser keeps using for later byte ranges; after a long pause it may have expired.
   // On an error, ask for the same address again (a fresh link) and go on from there.
+  // On a share link's page the media URLs carry a grant that expires after some hours;
+  // there, ask the page's renew address for a fresh grant and the URLs that go with it.
   let lastRecovery = 0;
   video.addEventListener("error", function () {
     const url = video.getAttribute("src");
     if (!url || Date.now() - lastRecovery < 10000) return;
     lastRecovery = Date.now();
-    switchSource(new URL(url, location.href).href);
+    if (root.dataset.renew) {
+      renewGrant(url);
+    } else {
+      switchSource(new URL(url, location.href).href);
+    }
   });
+
+  function renewGrant(failedUrl) {
+    const usingHls = root.dataset.hls && failedUrl.indexOf("/hls/") >= 0;
+    const grant = new URL(failedUrl, location.href).pathname.split("/")[4] || "";
+    const renew = new URL(root.dataset.renew, location.href);
+    renew.searchParams.set("grant", grant);
+    fetch(renew.href, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("status " + response.status);
+        return response.json();
+      })
+      .then(function (answer) {
+        root.dataset.mp4 = answer.urls.original;
+        if (answer.urls.hls) root.dataset.hls = answer.urls.hls;
+        const next = usingHls && answer.urls.hls ? answer.urls.hls : answer.urls.original;
+        switchSource(new URL(next, location.href).href);
+      })
+      .catch(function () {});
+  }
 
   function offerQualities(master, playlist) {
     const box = root.querySelector("[data-quality]");

@@ -12,8 +12,7 @@ from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
 from vidstream.extensions import csrf, db
-from vidstream.media_index import MediaInfo, media_info
-from vidstream.models import AccessToken, Upload, User, Video
+from vidstream.models import AccessToken, Upload, User
 from vidstream.models.base import utcnow
 from vidstream.models.token import hash_token
 from vidstream.web.errors import AppError, wants_json
@@ -22,8 +21,6 @@ from vidstream.web.urls import service_url
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-NOT_FOUND = "No video with that id exists in your library."
 
 # A token's last use is recorded at most this often, so a busy script costs no write per request.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
@@ -112,16 +109,21 @@ def sign_in_redirect() -> Response:
     return redirect(service_url("auth.signin", next=request.url))
 
 
+def refuse_invalid_token() -> None:
+    """A request whose Bearer token signs nobody in is refused, whatever else it carries."""
+    if authenticated_by_token() and current_user_id() is None:
+        error = AppError(401, "This access token is not valid (unknown or revoked).")
+        error.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        raise error
+
+
 def login_required(view: Callable[P, R]) -> Callable[P, R | Response]:
     """Pages redirect to sign-in; API and media calls get 401 with a JSON body."""
 
     @functools.wraps(view)
     def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
         if current_user_id() is None:
-            if authenticated_by_token():
-                error = AppError(401, "This access token is not valid (unknown or revoked).")
-                error.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-                raise error
+            refuse_invalid_token()
             if wants_json() or request.method not in ("GET", "HEAD"):
                 raise AppError(401, "Sign in to continue.")
             return sign_in_redirect()
@@ -144,24 +146,6 @@ def session_required(view: Callable[P, R]) -> Callable[P, R | Response]:
         return login_required(view)(*args, **kwargs)
 
     return wrapped
-
-
-def owned_media(public_id: str) -> MediaInfo:
-    """Serving facts for a video the current user owns; 404 for anyone else's."""
-    info = media_info(public_id)
-    if info is None or info.owner_id != current_user_id():
-        raise AppError(404, NOT_FOUND)
-    return info
-
-
-def owned_video(public_id: str) -> Video:
-    """The row of a video the current user owns; 404 for anyone else's or none."""
-    video = db.session.scalar(
-        select(Video).where(Video.public_id == public_id, Video.owner_id == current_user_id())
-    )
-    if video is None:
-        raise AppError(404, NOT_FOUND)
-    return video
 
 
 def owned_upload(public_id: str) -> Upload:

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 from vidstream import current
 from vidstream.config import SERVICES, Settings
+from vidstream.web.paths import is_shared_view, path_kind
 from vidstream.web.urls import service_base
 
 FIXED_DIRECTIVES = (
     "script-src 'self'",
     "style-src 'self'",
     "object-src 'none'",
-    "frame-ancestors 'none'",
     "base-uri 'self'",
 )
 
 
-def content_security_policy(form_origins: Iterable[str], media_origin: str | None = None) -> str:
+def content_security_policy(
+    form_origins: Iterable[str],
+    media_origin: str | None = None,
+    frame_ancestors: Iterable[str] = ("'none'",),
+) -> str:
     """A policy without inline script or style; forms may also post to ``form_origins``.
 
     ``media_origin`` is where storage download links point (S3): pictures and video
@@ -33,6 +37,7 @@ def content_security_policy(form_origins: Iterable[str], media_origin: str | Non
             f"img-src 'self' data: blob:{media}",
             f"media-src 'self' blob:{media}",
             *FIXED_DIRECTIVES,
+            f"frame-ancestors {' '.join(frame_ancestors)}",
             f"form-action {form_action}",
         ]
     )
@@ -55,11 +60,21 @@ def init_security_headers(app: Flask, settings: Settings) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
+        kind = path_kind(request.path)
+        framers = settings.embed_origins if kind.frameable else ("'none'",)
         if "Content-Security-Policy" not in headers:
-            policy = content_security_policy(service_origins(settings), media_origin)
-            headers["Content-Security-Policy"] = policy
+            origins = service_origins(settings)
+            headers["Content-Security-Policy"] = content_security_policy(
+                origins, media_origin, framers
+            )
         headers.setdefault("X-Content-Type-Options", "nosniff")
+        if is_shared_view(request.path):
+            # A share link's token is in the URL: it must not leave in a Referer header,
+            # and search engines must not keep it.
+            headers["Referrer-Policy"] = "no-referrer"
+            headers["X-Robots-Tag"] = "noindex, nofollow"
         headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
+        if not kind.frameable:
+            headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response

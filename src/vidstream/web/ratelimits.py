@@ -8,6 +8,7 @@ exempt: a player sends many Range requests and they are cheap, owner-only reads.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,12 @@ def user_or_address() -> str:
 def submitted_username() -> str:
     """The username a sign-in form names, known or not, so both are limited alike."""
     return "name:" + normalise_username(request.form.get("username", ""))[:64]
+
+
+def link_named() -> str:
+    """The share link a request is for (its token's hash), so tries are counted per link."""
+    token = (request.view_args or {}).get("token", "")
+    return "link:" + hashlib.sha256(str(token).encode()).hexdigest()
 
 
 def failed_sign_in(response: Response) -> bool:
@@ -83,6 +90,9 @@ ROUTE_LIMITS = (
     RouteLimit("auth.signup", "limit_signup_ip", client_address),
     RouteLimit("upload.upload", "limit_upload_user", user_or_address, shared="uploads"),
     RouteLimit("upload.tus.tus_create", "limit_upload_user", user_or_address, shared="uploads"),
+    # Password tries on a share link, its page and its embed alike; right ones are free.
+    RouteLimit("stream.share_page", "limit_share_unlock", link_named, failed_sign_in, "unlock"),
+    RouteLimit("stream.share_embed", "limit_share_unlock", link_named, failed_sign_in, "unlock"),
 )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from vidstream.models import ProcessingStep, Video, VideoStatus
-from vidstream.web.urls import service_url
+from vidstream.models import ProcessingStep, Share, ShareKind, Video, VideoStatus
+from vidstream.web.urls import absolute_url, service_url
 
 
 def video_json(video: Video) -> dict[str, Any]:
@@ -13,6 +13,8 @@ def video_json(video: Video) -> dict[str, Any]:
     return {
         "id": video.public_id,
         "title": video.title,
+        "description": video.description,
+        "visibility": video.visibility.value,
         "original_filename": video.original_filename,
         "size_bytes": video.size_bytes,
         "content_type": video.content_type,
@@ -28,8 +30,7 @@ def video_json(video: Video) -> dict[str, Any]:
         "updated_at": video.updated_at.isoformat() + "Z",
         "urls": {
             "page": service_url("stream.player", public_id=video.public_id),
-            "original": service_url("stream.original", public_id=video.public_id),
-            **derived_urls(video),
+            **media_urls(video, public_id=video.public_id),
         },
     }
 
@@ -58,15 +59,42 @@ def processing_json(video: Video) -> dict[str, Any]:
     return {"step": step.value, "label": STEP_LABELS[step], "progress": round(progress, 3)}
 
 
-def derived_urls(video: Video) -> dict[str, str]:
-    """Links to the files processing has published so far."""
-    urls: dict[str, str] = {}
-    pid = video.public_id
+def media_urls(video: Video, **where: str) -> dict[str, str]:
+    """Links to the files of ``video`` that exist so far.
+
+    ``where`` names the URL form: ``public_id=`` for ``/media/<id>/...``, or ``token=``
+    and ``grant=`` for the share-link form ``/s/<token>/m/<grant>/...``.
+    """
+    urls = {"original": service_url("stream.original", **where)}
     if video.poster_ready:
-        urls["poster"] = service_url("stream.poster", public_id=pid)
-        urls["thumbnail"] = service_url("stream.thumbnail", public_id=pid)
+        urls["poster"] = service_url("stream.poster", **where)
+        urls["thumbnail"] = service_url("stream.thumbnail", **where)
     if video.storyboard_ready:
-        urls["storyboard"] = service_url("stream.storyboard_index", public_id=pid)
+        urls["storyboard"] = service_url("stream.storyboard_index", **where)
     if video.renditions:
-        urls["hls"] = service_url("stream.hls_master", public_id=pid)
+        urls["hls"] = service_url("stream.hls_master", **where)
     return urls
+
+
+def share_json(share: Share, token: str | None = None) -> dict[str, Any]:
+    """The JSON shape of a share; a link's ``url`` only when its token is known (creation)."""
+    shape: dict[str, Any] = {
+        "id": share.public_id,
+        "kind": share.kind.value,
+        "created_at": share.created_at.isoformat() + "Z",
+    }
+    if share.kind is ShareKind.ACCOUNT:
+        shape["username"] = share.recipient.username if share.recipient else None
+        return shape
+    return {
+        **shape,
+        "label": share.label,
+        "expires_at": share.expires_at.isoformat() + "Z" if share.expires_at else None,
+        "has_password": share.password_hash is not None,
+        "max_views": share.max_views,
+        "allow_download": share.allow_download,
+        "opens": share.opens,
+        "views": share.views,
+        "last_opened_at": share.last_opened_at.isoformat() + "Z" if share.last_opened_at else None,
+        **({"url": absolute_url("stream.share_page", token=token)} if token else {}),
+    }

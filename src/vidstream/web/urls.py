@@ -47,6 +47,15 @@ def service_url(endpoint: str, **values: Any) -> str:
     return service_base(service) + path
 
 
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """Like :func:`service_url`, but always with scheme and host: for links people copy."""
+    url = service_url(endpoint, **values)
+    if url.startswith(("http://", "https://")):
+        return url
+    base = current.settings().public_url or request.host_url
+    return base.rstrip("/") + url
+
+
 def safe_redirect_target(target: str | None) -> str | None:
     """``target`` if it points at this origin or another vidstream service, else None.
 

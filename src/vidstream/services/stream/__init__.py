@@ -8,4 +8,11 @@ bp = Blueprint("stream", __name__)
 # Pages show each video's processing state the way the API reports it.
 bp.add_app_template_global(processing_json, "processing")
 
-from vidstream.services.stream import api, media, routes  # noqa: E402,F401  (registers the views)
+from vidstream.services.stream import (  # noqa: E402,F401  (registers the views)
+    api,
+    manage,
+    media,
+    public_pages,
+    routes,
+    share_pages,
+)

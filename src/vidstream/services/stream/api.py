@@ -1,14 +1,41 @@
-"""The JSON API for scripts: list, inspect and delete videos."""
+"""The JSON API for scripts: list, inspect, edit and delete videos; manage their shares."""
 
 from __future__ import annotations
 
-from flask import jsonify
+from typing import Any
+
+from flask import jsonify, request
 from werkzeug.wrappers import Response
 
+from vidstream.models import Share
 from vidstream.services.stream import bp
 from vidstream.services.stream.logic import delete_video, list_videos
-from vidstream.web.access import current_user_id, login_required, owned_video
-from vidstream.web.representations import video_json
+from vidstream.services.stream.sharing import (
+    create_link,
+    edit_video,
+    link_options,
+    revoke,
+    share_with_account,
+    shares_of,
+)
+from vidstream.web.access import current_user_id, login_required
+from vidstream.web.errors import AppError
+from vidstream.web.representations import share_json, video_json
+from vidstream.web.video_access import managed_video
+
+EDITABLE = ("title", "description", "visibility")
+LINK_FIELDS = ("expires_in_seconds", "password", "max_views", "allow_download", "label")
+
+
+def json_body(allowed: tuple[str, ...]) -> dict[str, Any]:
+    """The request's JSON object, with only ``allowed`` fields; anything else is a 400."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise AppError(400, "Send a JSON object.", code="invalid_body")
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise AppError(400, f"Unknown field(s): {', '.join(unknown)[:200]}.", code="invalid_body")
+    return body
 
 
 @bp.get("/api/videos")
@@ -22,12 +49,55 @@ def api_list() -> Response:
 @login_required
 def api_get(public_id: str) -> Response:
     """One of the caller's videos."""
-    return jsonify(video=video_json(owned_video(public_id)))
+    return jsonify(video=video_json(managed_video(public_id)))
+
+
+@bp.patch("/api/videos/<public_id>")
+@login_required
+def api_edit(public_id: str) -> Response:
+    """Change a video's title, description or visibility."""
+    video = managed_video(public_id)
+    body = json_body(EDITABLE)
+    for field in EDITABLE:
+        if field in body and not isinstance(body[field], str):
+            raise AppError(400, f"{field} must be text.", code="invalid_value")
+    return jsonify(video=video_json(edit_video(video, **body)))
 
 
 @bp.delete("/api/videos/<public_id>")
 @login_required
 def api_delete(public_id: str) -> tuple[str, int]:
     """Delete one of the caller's videos and every stored file of it."""
-    delete_video(owned_video(public_id))
+    delete_video(managed_video(public_id))
+    return "", 204
+
+
+@bp.get("/api/videos/<public_id>/shares")
+@login_required
+def api_shares(public_id: str) -> Response:
+    """The video's active links and the accounts it is shared with, with their use."""
+    return jsonify(shares=[share_json(s) for s in shares_of(managed_video(public_id))])
+
+
+@bp.post("/api/videos/<public_id>/shares")
+@login_required
+def api_share(public_id: str) -> tuple[Response, int]:
+    """Make a share link (answering its URL, once), or share with an account."""
+    video = managed_video(public_id)
+    body = json_body((*LINK_FIELDS, "username"))
+    share: Share
+    if "username" in body:
+        if set(body) - {"username"}:
+            raise AppError(400, "Link options do not apply to a share with an account.")
+        share = share_with_account(video, body["username"])
+        return jsonify(share=share_json(share)), 201
+    share, token = create_link(video, link_options(**body))
+    return jsonify(share=share_json(share, token=token)), 201
+
+
+@bp.delete("/api/videos/<public_id>/shares/<share_id>")
+@login_required
+def api_unshare(public_id: str, share_id: str) -> tuple[str, int]:
+    """Revoke a link or stop sharing with an account, at once."""
+    revoke(managed_video(public_id), share_id)
     return "", 204

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from typing import BinaryIO
+from urllib.parse import quote
 
 from flask import Response, request
 from werkzeug.http import http_date, parse_range_header
@@ -33,6 +34,7 @@ from vidstream.services.stream.links import PLAYLIST_LINK_SECONDS, media_link
 from vidstream.services.stream.ranges import FileWindow, not_modified, requested_range
 from vidstream.storage import ObjectNotFound, check_key
 from vidstream.web.errors import AppError
+from vidstream.web.video_access import Viewer
 
 # Media may be kept by the browser that fetched it, never by a shared cache.
 MEDIA_CACHE_CONTROL = "private, max-age=3600"
@@ -52,14 +54,18 @@ SEGMENT_LINE = re.compile(r"init\.mp4|seg_[0-9]{5}\.m4s")
 MAP_URI = re.compile(r'URI="(init\.mp4)"')
 CHUNK = 256 * 1024
 NO_FILE = "No such file exists for this video."
+# What may stay of a title in a saved file's name: no separators, quotes or controls.
+SAFE_FILENAME = re.compile(r'[\x00-\x1f\x7f/\\"*:<>?|;]+')
 
 
-def deliver(info: MediaInfo, key: str) -> Response:
+def deliver(info: MediaInfo, key: str, viewer: Viewer, *, attachment: bool = False) -> Response:
     """Answer GET/HEAD for the stored file ``key`` of the video ``info``.
 
     ``key`` must have been built from the video's stored id and fixed names, and the
-    caller's access already checked; a key that is not well formed, or a derived file
-    that is not stored, is a 404.
+    caller's access already checked (``viewer`` is who they turned out to be); a key
+    that is not well formed, or a derived file that is not stored, is a 404. With
+    ``attachment`` the file is sent for saving, named after the video's title, by the
+    app or the gateway's X-Accel-Redirect (a direct link cannot carry that header).
     """
     try:
         check_key(key)
@@ -67,11 +73,13 @@ def deliver(info: MediaInfo, key: str) -> Response:
         raise AppError(404, NO_FILE) from None
     extension = key.rsplit(".", 1)[-1]
     content_type = CONTENT_TYPES[extension]
-    if extension not in SENT_HERE:
+    if extension not in SENT_HERE and not attachment:
         linked = redirect_to_link(key, content_type)
         if linked is not None:
             return linked
-    elif key.endswith(RENDITION_PLAYLIST):
+    elif key.endswith(RENDITION_PLAYLIST) and viewer.holds_long_links:
+        # Anyone else gets the playlist with relative URIs: each segment is asked for
+        # here and checked, so a revoked share stops within one short link's life.
         playlist = linked_playlist(key)
         if playlist is not None:
             return playlist
@@ -81,10 +89,22 @@ def deliver(info: MediaInfo, key: str) -> Response:
         size, etag = _stored_size(key), info.assets_version or info.etag
     prefix = current.settings().accel_redirect
     if prefix:
-        return accel_redirect(prefix + key, size=size, content_type=content_type)
-    return serve_file(
-        key, size=size, etag=etag, last_modified=info.last_modified, content_type=content_type
-    )
+        response = accel_redirect(prefix + key, size=size, content_type=content_type)
+    else:
+        response = serve_file(
+            key, size=size, etag=etag, last_modified=info.last_modified, content_type=content_type
+        )
+    if attachment:
+        response.headers["Content-Disposition"] = attachment_header(info.title, extension)
+    return response
+
+
+def attachment_header(title: str, extension: str) -> str:
+    """``Content-Disposition`` naming the saved file after ``title`` (RFC 6266)."""
+    stem = SAFE_FILENAME.sub("_", title).strip("._ ") or "video"
+    name = f"{stem[:100]}.{extension}"
+    fallback = name.encode("ascii", "replace").decode().replace("?", "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
 
 
 def _stored_size(key: str) -> int:

@@ -1,16 +1,22 @@
-"""Every media route: the original, HLS playlists and segments, poster, storyboard.
+"""Every media route: the original, HLS playlists and segments, pictures, downloads.
 
-Each route is "check access, then deliver": :func:`~vidstream.web.access.owned_media`
-answers 404 to anyone who may not see the video (before any question of whether the
-file is ready, so a stranger learns nothing), then :func:`~.delivery.deliver` sends
-the file by the deployment's means. Path segments from the URL are matched against
-strict patterns before a storage key is built from them, and the key is built from
-the video's stored id, never from the text of the request.
+Each route is "check access, then deliver": :func:`~vidstream.web.video_access.video_access`
+answers anyone who may not see the video (before any question of whether the file is
+ready, so a stranger learns nothing about it), then :func:`~.delivery.deliver` sends
+the file by the deployment's means. Every route exists twice: under
+``/media/<public_id>/`` for the owner, the accounts it is shared with and anyone when
+it is public, and under ``/s/<token>/m/<grant>/`` for whoever opened a share link
+(see web/link_grants.py); relative URIs inside playlists stay within the same form.
+Path segments from the URL are matched against strict patterns before a storage key
+is built from them, and the key is built from the video's stored id, never from the
+text of the request.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from werkzeug.wrappers import Response
 
@@ -18,80 +24,103 @@ from vidstream.media_index import MediaInfo
 from vidstream.models.video import hls_key, image_key
 from vidstream.services.stream import bp
 from vidstream.services.stream.delivery import NO_FILE, deliver
-from vidstream.web.access import login_required, owned_media
 from vidstream.web.errors import AppError
+from vidstream.web.video_access import Action, Viewer, opened_link, video_access
 
 RENDITION = re.compile(r"[0-9]{3,4}p")
 HLS_FILE = re.compile(r"index\.m3u8|init\.mp4|seg_[0-9]{5}\.m4s")
+MediaView = Callable[..., Response]
 
 
-@bp.route("/media/<public_id>/original.mp4", methods=["GET", "HEAD"])
-@login_required
-def original(public_id: str) -> Response:
-    """The uploaded MP4, with Range support (or a link to it); only its owner may fetch it."""
-    info = owned_media(public_id)
+def media_route(path: str) -> Callable[[MediaView], MediaView]:
+    """Register a media view at ``/media/<public_id>/<path>`` and its share-link twin."""
+
+    def register(view: MediaView) -> MediaView:
+        for prefix in ("/media/<public_id>/", "/s/<token>/m/<grant>/"):
+            bp.add_url_rule(prefix + path, view.__name__, view, methods=["GET", "HEAD"])
+        return view
+
+    return register
+
+
+def checked(urlargs: dict[str, Any], action: Action = Action.WATCH) -> tuple[MediaInfo, Viewer]:
+    """The video a media URL names and the caller's standing, once access is allowed."""
+    token = urlargs.get("token")
+    if token is None:
+        return video_access(urlargs["public_id"], action)
+    link = opened_link(token, urlargs["grant"])
+    return video_access(link.video_public_id, action, link)
+
+
+@media_route("original.mp4")
+def original(**urlargs: str) -> Response:
+    """The faststart MP4, with Range support (or a link to it)."""
+    info, viewer = checked(urlargs)
     if not info.playable:
         raise AppError(409, "This video is not ready to play yet.")
-    return deliver(info, info.original_key)
+    return deliver(info, info.original_key, viewer)
 
 
-def _hls_ready(public_id: str) -> MediaInfo:
-    info = owned_media(public_id)
+@media_route("download")
+def download(**urlargs: str) -> Response:
+    """The original file as an attachment: for its owner, and links that allow it."""
+    info, viewer = checked(urlargs, Action.DOWNLOAD)
+    if not info.playable:
+        raise AppError(409, "This video is not ready to download yet.")
+    return deliver(info, info.original_key, viewer, attachment=True)
+
+
+def _hls_ready(urlargs: dict[str, Any]) -> tuple[MediaInfo, Viewer]:
+    info, viewer = checked(urlargs)
     if not info.rendition_names:
         raise AppError(409, "This video's streaming versions are not ready yet.")
-    return info
+    return info, viewer
 
 
-@bp.route("/media/<public_id>/hls/master.m3u8", methods=["GET", "HEAD"])
-@login_required
-def hls_master(public_id: str) -> Response:
+@media_route("hls/master.m3u8")
+def hls_master(**urlargs: str) -> Response:
     """The HLS master playlist: every rendition with its bandwidth, size and codecs."""
-    info = _hls_ready(public_id)
-    return deliver(info, hls_key(info.public_id, "master.m3u8"))
+    info, viewer = _hls_ready(urlargs)
+    return deliver(info, hls_key(info.public_id, "master.m3u8"), viewer)
 
 
-@bp.route("/media/<public_id>/hls/<rendition>/<name>", methods=["GET", "HEAD"])
-@login_required
-def hls_file(public_id: str, rendition: str, name: str) -> Response:
+@media_route("hls/<rendition>/<name>")
+def hls_file(rendition: str, name: str, **urlargs: str) -> Response:
     """A rendition's media playlist, init section or segment."""
-    info = _hls_ready(public_id)
+    info, viewer = _hls_ready(urlargs)
     if not RENDITION.fullmatch(rendition) or rendition not in info.rendition_names:
         raise AppError(404, NO_FILE)
     if not HLS_FILE.fullmatch(name):
         raise AppError(404, NO_FILE)
-    return deliver(info, hls_key(info.public_id, rendition, name))
+    return deliver(info, hls_key(info.public_id, rendition, name), viewer)
 
 
-def _picture(public_id: str, name: str, *, storyboard: bool = False) -> Response:
-    info = owned_media(public_id)
+def _picture(urlargs: dict[str, Any], name: str, *, storyboard: bool = False) -> Response:
+    info, viewer = checked(urlargs)
     if not (info.storyboard if storyboard else info.poster):
         raise AppError(409, "This video's pictures are not ready yet.")
-    return deliver(info, image_key(info.public_id, name))
+    return deliver(info, image_key(info.public_id, name), viewer)
 
 
-@bp.route("/media/<public_id>/poster.jpg", methods=["GET", "HEAD"])
-@login_required
-def poster(public_id: str) -> Response:
+@media_route("poster.jpg")
+def poster(**urlargs: str) -> Response:
     """A representative frame, at most 1280 pixels on its long side."""
-    return _picture(public_id, "poster.jpg")
+    return _picture(urlargs, "poster.jpg")
 
 
-@bp.route("/media/<public_id>/thumb.jpg", methods=["GET", "HEAD"])
-@login_required
-def thumbnail(public_id: str) -> Response:
+@media_route("thumb.jpg")
+def thumbnail(**urlargs: str) -> Response:
     """The poster at library-tile size (at most 320 pixels)."""
-    return _picture(public_id, "thumb.jpg")
+    return _picture(urlargs, "thumb.jpg")
 
 
-@bp.route("/media/<public_id>/storyboard.vtt", methods=["GET", "HEAD"])
-@login_required
-def storyboard_index(public_id: str) -> Response:
+@media_route("storyboard.vtt")
+def storyboard_index(**urlargs: str) -> Response:
     """WebVTT cues pointing into the storyboard sprite sheet."""
-    return _picture(public_id, "storyboard.vtt", storyboard=True)
+    return _picture(urlargs, "storyboard.vtt", storyboard=True)
 
 
-@bp.route("/media/<public_id>/storyboard.jpg", methods=["GET", "HEAD"])
-@login_required
-def storyboard_image(public_id: str) -> Response:
+@media_route("storyboard.jpg")
+def storyboard_image(**urlargs: str) -> Response:
     """The storyboard sprite sheet: a grid of small frames every few seconds."""
-    return _picture(public_id, "storyboard.jpg", storyboard=True)
+    return _picture(urlargs, "storyboard.jpg", storyboard=True)

@@ -1,14 +1,21 @@
-"""Stream pages: the library, the player, deleting a video."""
+"""Stream pages: the library, a video's page, and what is shared with you."""
 
 from __future__ import annotations
 
-from flask import redirect, render_template
-from werkzeug.wrappers import Response
+from typing import Any
 
+from flask import render_template
+from sqlalchemy import select
+
+from vidstream.extensions import db
+from vidstream.models import User, Video
 from vidstream.services.stream import bp
-from vidstream.services.stream.logic import delete_video, list_videos
-from vidstream.web.access import current_user_id, login_required, owned_video
+from vidstream.services.stream.logic import list_videos
+from vidstream.services.stream.sharing import shared_with, shares_of
+from vidstream.web.access import current_user_id, login_required
+from vidstream.web.representations import media_urls
 from vidstream.web.urls import service_url
+from vidstream.web.video_access import ViewerKind, watched_video
 
 
 @bp.get("/stream")
@@ -18,16 +25,32 @@ def library() -> str:
     return render_template("stream/library.html", videos=list_videos(current_user_id() or 0))
 
 
+@bp.get("/shared")
+@login_required
+def shared() -> str:
+    """Videos other people have shared with the signed-in user."""
+    return render_template("stream/shared.html", entries=shared_with(current_user_id() or 0))
+
+
 @bp.get("/stream/<public_id>")
-@login_required
-def player(public_id: str) -> str:
-    """A page that plays one of the user's videos."""
-    return render_template("stream/player.html", video=owned_video(public_id))
+def player(public_id: str) -> Any:
+    """A video's page: its owner manages it there; others it is shared with watch it."""
+    video, viewer = watched_video(public_id)
+    return render_player(video, manage=viewer.kind is ViewerKind.OWNER)
 
 
-@bp.post("/stream/<public_id>/delete")
-@login_required
-def delete(public_id: str) -> Response:
-    """Delete one of the user's videos (from the player page's form)."""
-    delete_video(owned_video(public_id))
-    return redirect(service_url("stream.library"), code=303)
+def render_player(video: Video, *, manage: bool, status: int = 200, **extra: Any) -> Any:
+    """The video's page, with the owner's panels when ``manage``."""
+    context: dict[str, Any] = {
+        "video": video,
+        "manage": manage,
+        "urls": media_urls(video, public_id=video.public_id),
+    }
+    if manage:
+        context["shares"] = shares_of(video)
+        context["download_url"] = service_url("stream.download", public_id=video.public_id)
+    else:
+        context["owner_name"] = db.session.scalar(
+            select(User.username).where(User.id == video.owner_id)
+        )
+    return render_template("stream/player.html", **context, **extra), status

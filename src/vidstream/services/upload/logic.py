@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import unicodedata
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from sqlalchemy import func, select
@@ -24,6 +23,7 @@ from vidstream.models import User, Video, VideoJob, VideoStatus
 from vidstream.models.video import new_public_id, original_key
 from vidstream.ops.metrics import metrics
 from vidstream.web.errors import AppError
+from vidstream.web.text import printable
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +32,6 @@ MULTIPART_OVERHEAD = 64 * 1024
 # Room an upload must leave on the staging disk for sessions, counters and the database
 # (1% of a disk smaller than 1.6 GB).
 DISK_HEADROOM_BYTES = 16 * 1024 * 1024
-
-
-def printable(text: str) -> str:
-    """``text`` without control or format characters (bidi overrides among them), trimmed."""
-    return "".join(c for c in text if unicodedata.category(c)[0] != "C").strip()
 
 
 def display_name(raw: str | None) -> str:

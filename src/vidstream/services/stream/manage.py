@@ -1,0 +1,98 @@
+"""The owner's forms on a video's page: details and visibility, links, people, delete.
+
+Each form answers with a redirect back to the page (303) when it worked, and with the
+page itself, its message and the right status when it did not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, request
+from werkzeug.wrappers import Response
+
+from vidstream.services.stream import bp
+from vidstream.services.stream.logic import delete_video
+from vidstream.services.stream.routes import render_player
+from vidstream.services.stream.sharing import (
+    create_link,
+    edit_video,
+    link_options,
+    revoke,
+    share_with_account,
+)
+from vidstream.web.access import login_required
+from vidstream.web.errors import AppError
+from vidstream.web.representations import share_json
+from vidstream.web.urls import service_url
+from vidstream.web.video_access import managed_video
+
+
+def _back(public_id: str, anchor: str) -> Response:
+    return redirect(service_url("stream.player", public_id=public_id) + anchor, code=303)
+
+
+@bp.post("/stream/<public_id>/edit")
+@login_required
+def edit(public_id: str) -> Any:
+    """Save the title, description and visibility."""
+    video = managed_video(public_id)
+    try:
+        edit_video(
+            video,
+            title=request.form.get("title"),
+            description=request.form.get("description"),
+            visibility=request.form.get("visibility"),
+        )
+    except AppError as error:
+        return render_player(video, manage=True, status=error.status, share_error=error.message)
+    return _back(public_id, "#edit")
+
+
+@bp.post("/stream/<public_id>/links")
+@login_required
+def create_link_form(public_id: str) -> Any:
+    """Create a share link and show its URL once."""
+    video = managed_video(public_id)
+    form = request.form
+    try:
+        options = link_options(
+            expires_in_seconds=form.get("expires_in_seconds"),
+            password=form.get("password"),
+            max_views=form.get("max_views"),
+            allow_download=form.get("allow_download") == "yes",
+            label=form.get("label", ""),
+        )
+        share, token = create_link(video, options)
+    except AppError as error:
+        return render_player(video, manage=True, status=error.status, share_error=error.message)
+    flash(share_json(share, token=token)["url"], "new-link")
+    return _back(public_id, "#share")
+
+
+@bp.post("/stream/<public_id>/people")
+@login_required
+def share_with_person(public_id: str) -> Any:
+    """Share the video with an account."""
+    video = managed_video(public_id)
+    try:
+        share_with_account(video, request.form.get("username", ""))
+    except AppError as error:
+        return render_player(video, manage=True, status=error.status, share_error=error.message)
+    return _back(public_id, "#share")
+
+
+@bp.post("/stream/<public_id>/shares/<share_id>/revoke")
+@login_required
+def revoke_share(public_id: str, share_id: str) -> Response:
+    """Revoke a link, or stop sharing with a person, at once."""
+    revoke(managed_video(public_id), share_id)
+    return _back(public_id, "#share")
+
+
+@bp.post("/stream/<public_id>/delete")
+@login_required
+def delete(public_id: str) -> Response:
+    """Delete the video (from its page's form)."""
+    delete_video(managed_video(public_id))
+    return redirect(service_url("stream.library"), code=303)

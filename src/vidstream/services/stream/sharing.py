@@ -1,0 +1,306 @@
+"""Sharing rules and transactions: editing a video, its links and its recipients.
+
+The owner's pages and the JSON API both come here, so a rule (what an option may be,
+who may receive a share) is written once. Every change to who may see a video drops
+the video's cached serving facts (and a link's), so the byte path honours it at once.
+
+What counts, written down (docs/security.md repeats it):
+
+- an **open** is any load of a link's page or embed, the password form included;
+- a **view** is an open that hands out a grant to play the video (after the password,
+  when there is one). A browser that opens the same link again within
+  :data:`VIEW_WINDOW_SECONDS` reuses its grant and makes no new view; an embed in
+  another site's frame gets no cookies, so each of its loads is a view. ``max_views``
+  limits views: the one that would pass it is refused with 410.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from vidstream.extensions import db
+from vidstream.media_index import forget_link, forget_media
+from vidstream.models import Share, ShareKind, User, Video, Visibility
+from vidstream.models.base import utcnow
+from vidstream.models.share import new_share_token
+from vidstream.models.user import normalise_username
+from vidstream.web.errors import AppError
+from vidstream.web.text import clean_text
+
+VIEW_WINDOW_SECONDS = 30 * 60
+MAX_EXPIRY_SECONDS = 366 * 86400
+MIN_EXPIRY_SECONDS = 60
+MAX_VIEWS = 1_000_000
+MAX_LINKS_PER_VIDEO = 100
+TITLE_LENGTH, DESCRIPTION_LENGTH, LABEL_LENGTH = 200, 5000, 100
+PASSWORD_LENGTHS = (4, 200)
+# The same answer for an unknown account and one that cannot receive shares.
+NO_RECIPIENT = "There is no account with that username that can receive shares."
+
+
+def invalid(message: str) -> AppError:
+    """A value the caller sent that cannot be used (400)."""
+    return AppError(400, message, code="invalid_value")
+
+
+def edit_video(
+    video: Video,
+    *,
+    title: str | None = None,
+    description: str | None = None,
+    visibility: str | None = None,
+) -> Video:
+    """Change what was given; a blank title or an unknown visibility is a 400."""
+    if title is not None:
+        cleaned = clean_text(title, TITLE_LENGTH, single_line=True)
+        if not cleaned:
+            raise AppError(400, "A title cannot be empty.", code="invalid_title")
+        video.title = cleaned
+    if description is not None:
+        video.description = clean_text(description, DESCRIPTION_LENGTH)
+    if visibility is not None:
+        video.visibility = parse_visibility(visibility)
+    db.session.commit()
+    _forget_video(video)
+    return video
+
+
+def parse_visibility(value: str) -> Visibility:
+    """``private``, ``unlisted`` or ``public``; anything else is a 400."""
+    try:
+        return Visibility(value)
+    except ValueError:
+        choices = ", ".join(v.value for v in Visibility)
+        raise AppError(
+            400, f"Visibility must be one of {choices}.", code="invalid_visibility"
+        ) from None
+
+
+@dataclass(frozen=True)
+class LinkOptions:
+    """What a new share link may be given; each is checked by :func:`link_options`."""
+
+    expires_in_seconds: int | None = None
+    password: str | None = None
+    max_views: int | None = None
+    allow_download: bool = False
+    label: str = ""
+
+
+def _whole_number(name: str, value: object, low: int, high: int) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise invalid(f"{name} must be a whole number.")
+    try:
+        number = int(value)
+    except ValueError:
+        raise invalid(f"{name} must be a whole number.") from None
+    if not low <= number <= high:
+        raise invalid(f"{name} must be from {low} to {high}.")
+    return number
+
+
+def link_options(
+    *,
+    expires_in_seconds: object = None,
+    password: object = None,
+    max_views: object = None,
+    allow_download: object = False,
+    label: object = "",
+) -> LinkOptions:
+    """Validated options from a form or a JSON body (each field as sent)."""
+    if password is not None and not isinstance(password, str):
+        raise invalid("password must be text.")
+    if password == "":
+        password = None
+    if password is not None and not PASSWORD_LENGTHS[0] <= len(password) <= PASSWORD_LENGTHS[1]:
+        low, high = PASSWORD_LENGTHS
+        raise AppError(
+            400, f"A link password must be {low} to {high} characters.", code="invalid_option"
+        )
+    if not isinstance(allow_download, bool):
+        raise invalid("allow_download must be true or false.")
+    if not isinstance(label, str):
+        raise invalid("label must be text.")
+    return LinkOptions(
+        expires_in_seconds=_whole_number(
+            "expires_in_seconds", expires_in_seconds, MIN_EXPIRY_SECONDS, MAX_EXPIRY_SECONDS
+        ),
+        password=password,
+        max_views=_whole_number("max_views", max_views, 1, MAX_VIEWS),
+        allow_download=allow_download,
+        label=clean_text(label, LABEL_LENGTH, single_line=True),
+    )
+
+
+def create_link(video: Video, options: LinkOptions) -> tuple[Share, str]:
+    """A new share link for ``video``; returns it with its token (shown only now)."""
+    if video.visibility is Visibility.PRIVATE:
+        raise AppError(
+            409,
+            "This video is private: make it unlisted or public before sharing it by link.",
+            code="video_private",
+        )
+    active = db.session.scalar(
+        select(func.count(Share.id)).where(
+            Share.video_id == video.id, Share.kind == ShareKind.LINK, Share.revoked_at.is_(None)
+        )
+    )
+    if (active or 0) >= MAX_LINKS_PER_VIDEO:
+        raise AppError(409, f"A video can have at most {MAX_LINKS_PER_VIDEO} active links.")
+    token = new_share_token()
+    share = Share(
+        video_id=video.id,
+        kind=ShareKind.LINK,
+        token_sha256=Share.hash(token),
+        label=options.label,
+        password_hash=generate_password_hash(options.password) if options.password else None,
+        expires_at=(
+            utcnow() + timedelta(seconds=options.expires_in_seconds)
+            if options.expires_in_seconds
+            else None
+        ),
+        max_views=options.max_views,
+        allow_download=options.allow_download,
+    )
+    db.session.add(share)
+    db.session.commit()
+    return share, token
+
+
+def share_with_account(video: Video, username: object) -> Share:
+    """Share ``video`` with the account ``username``; 400 for yourself, 404 for nobody."""
+    if not isinstance(username, str) or not username.strip():
+        raise AppError(400, "Name the account to share with.", code="invalid_username")
+    recipient = db.session.scalar(
+        select(User).where(User.username == normalise_username(username)[:64])
+    )
+    if recipient is not None and recipient.id == video.owner_id:
+        raise AppError(400, "You cannot share a video with yourself.", code="share_with_self")
+    if recipient is None:
+        raise AppError(404, NO_RECIPIENT, code="no_such_recipient")
+    existing = db.session.scalar(
+        select(Share).where(Share.video_id == video.id, Share.recipient_id == recipient.id)
+    )
+    if existing is not None:
+        return existing
+    share = Share(video_id=video.id, kind=ShareKind.ACCOUNT, recipient_id=recipient.id)
+    db.session.add(share)
+    db.session.commit()
+    _forget_video(video)
+    return share
+
+
+def shares_of(video: Video) -> list[Share]:
+    """The video's active shares: links first (newest first), then accounts."""
+    query = (
+        select(Share)
+        .where(Share.video_id == video.id, Share.revoked_at.is_(None))
+        .order_by(Share.kind.desc(), Share.created_at.desc(), Share.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def revoke(video: Video, share_public_id: str) -> None:
+    """End a share at once: a link is kept on record as revoked, an account share goes."""
+    share = db.session.scalar(
+        select(Share).where(
+            Share.video_id == video.id,
+            Share.public_id == share_public_id,
+            Share.revoked_at.is_(None),
+        )
+    )
+    if share is None:
+        raise AppError(404, "This video has no such share.")
+    token_hash = share.token_sha256
+    if share.kind is ShareKind.ACCOUNT:
+        db.session.delete(share)
+    else:
+        share.revoked_at = utcnow()
+    db.session.commit()
+    forget_link(token_hash)
+    _forget_video(video)
+
+
+def _forget_video(video: Video) -> None:
+    forget_media(video.public_id)
+
+
+def link_share(share_id: int) -> Share | None:
+    """The row of an active link share (for its page, which needs its password and counts)."""
+    return db.session.scalar(
+        select(Share).where(
+            Share.id == share_id, Share.kind == ShareKind.LINK, Share.revoked_at.is_(None)
+        )
+    )
+
+
+def record_open(share: Share) -> None:
+    """Count one load of the link's page."""
+    db.session.execute(
+        update(Share)
+        .where(Share.id == share.id)
+        .values(opens=Share.opens + 1, last_opened_at=utcnow())
+    )
+    db.session.commit()
+
+
+def record_view(share: Share) -> bool:
+    """Count one view unless the link has used up its views; whether it was counted.
+
+    One conditional UPDATE, so simultaneous openers cannot all pass the limit.
+    """
+    query = update(Share).where(Share.id == share.id).values(views=Share.views + 1)
+    if share.max_views is not None:
+        query = query.where(Share.views < share.max_views)
+    counted: bool = db.session.execute(query).rowcount == 1  # type: ignore[attr-defined]
+    db.session.commit()
+    return counted
+
+
+def password_matches(share: Share, password: str) -> bool:
+    """Whether ``password`` opens the link (constant work whether or not it has one)."""
+    if share.password_hash is None:
+        return True
+    return check_password_hash(share.password_hash, password[: PASSWORD_LENGTHS[1]])
+
+
+def shared_with(user_id: int) -> list[tuple[Video, str]]:
+    """Videos shared with the account, newest share first, with their owners' names."""
+    query = (
+        select(Video, User.username)
+        .join(Share, Share.video_id == Video.id)
+        .join(User, User.id == Video.owner_id)
+        .where(Share.recipient_id == user_id, Share.kind == ShareKind.ACCOUNT)
+        .order_by(Share.created_at.desc(), Share.id.desc())
+    )
+    return [(video, name) for video, name in db.session.execute(query).all()]
+
+
+def public_videos(username: str, page: int, per_page: int) -> tuple[User, list[Video], bool]:
+    """A page of the account's public videos, newest first, and whether more follow.
+
+    An unknown account and one with no public video look the same: a 404, so the
+    public pages do not reveal which usernames exist.
+    """
+    owner = db.session.scalar(select(User).where(User.username == normalise_username(username)))
+    if owner is None:
+        raise AppError(404, "There is no public page with that name.")
+    query = (
+        select(Video)
+        .where(Video.owner_id == owner.id, Video.visibility == Visibility.PUBLIC)
+        .order_by(Video.created_at.desc(), Video.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page + 1)
+    )
+    videos = list(db.session.scalars(query))
+    if not videos and page == 1:
+        raise AppError(404, "There is no public page with that name.")
+    if not videos:
+        raise AppError(404, "There is no such page.")
+    return owner, videos[:per_page], len(videos) > per_page
