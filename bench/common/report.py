@@ -87,6 +87,8 @@ DOC_HEADER = """\
 Each section below is written by a benchmark in `bench/` and replaced, between its
 markers, every time that benchmark runs. Figures depend on the machine and on what
 else it was doing; ratios measured in the same run are what compare.
+[bench/README.md](../bench/README.md) lists the benchmarks, what each needs and how
+long it takes.
 """
 
 
