@@ -60,8 +60,3 @@ def percentile(values: Sequence[float], share: float) -> float:
 def row(cells: Sequence[object]) -> str:
     """One Markdown table row."""
     return "| " + " | ".join(str(cell) for cell in cells) + " |"
-
-
-def bullets(lines: Sequence[str]) -> str:
-    """A Markdown list, one line each."""
-    return "\n".join(f"- {line}" for line in lines)

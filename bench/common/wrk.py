@@ -105,9 +105,8 @@ class Measurement:
     @property
     def failures(self) -> int:
         """Socket errors, timeouts, error statuses, other statuses and wrong bodies."""
-        return (
-            self.errors + self.timeouts + self.status_errors + self.other_statuses
-        ) + self.wrong_bodies
+        counted = (self.errors, self.timeouts, self.status_errors, self.other_statuses)
+        return sum(counted) + self.wrong_bodies
 
     def describe_failures(self) -> str:
         """The failures in words, for warnings."""

@@ -125,4 +125,4 @@ def render_reliability(args: argparse.Namespace, results: Sequence[Mapping[str, 
     """The figures for the Load section of docs/reliability.md."""
     lines = [_mode_line(r, args.seconds) for r in _ran(results)]
     lines += [f"- {r['mode']}: not run ({r['skipped']})." for r in _skipped(results)]
-    return render(RELIABILITY, **vars(args), command=COMMAND, modes="\n".join(lines))
+    return render(RELIABILITY, **vars(args), command=COMMAND, mode_lines="\n".join(lines))
