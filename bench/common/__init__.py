@@ -1,0 +1,1 @@
+"""What the benchmarks share: processes, wrk and its Lua, accounts, HTTP, files, reports."""

@@ -1,0 +1,1 @@
+"""``python -m bench load``: viewers and uploaders together against one ``vidstream serve``."""

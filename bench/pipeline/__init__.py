@@ -1,0 +1,1 @@
+"""``python -m bench pipeline``: the media pipeline against the bare ffmpeg commands."""
