@@ -20,6 +20,8 @@ OWNERS = {
     "/api/uploads/{upload_id}": "upload",
     "/api/videos": "stream",
     "/api/videos/{public_id}": "stream",
+    "/api/videos/{public_id}/shares": "stream",
+    "/api/videos/{public_id}/shares/{share_id}": "stream",
 }
 
 

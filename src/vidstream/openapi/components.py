@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from vidstream.models import ProcessingStep, VideoStatus
+from vidstream.models import ProcessingStep, VideoStatus, Visibility
 from vidstream.services.upload.tus.protocol import CHECKSUM_ALGORITHMS, TUS_VERSION
 
 Object = dict[str, Any]
@@ -103,6 +103,8 @@ SCHEMAS: dict[str, Object] = {
         {
             "id": PUBLIC_ID,
             "title": {"type": "string"},
+            "description": {"type": "string"},
+            "visibility": {"type": "string", "enum": [v.value for v in Visibility]},
             "original_filename": {
                 "type": "string",
                 "description": "The uploader's file name, kept only as data.",

@@ -9,6 +9,7 @@ from importlib.metadata import version
 
 from vidstream.openapi.components import SCHEMAS, SECURITY_SCHEMES, Object
 from vidstream.openapi.json_paths import json_paths
+from vidstream.openapi.share_paths import SHARE_SCHEMAS
 from vidstream.openapi.tus_paths import tus_paths
 
 DESCRIPTION = """\
@@ -30,6 +31,7 @@ except tus PATCH and HEAD; a database, Redis or storage outage is a 503 with Ret
 TAGS: list[Object] = [
     {"name": "session", "description": "The auth service: who is signed in."},
     {"name": "videos", "description": "The stream service: the caller's library."},
+    {"name": "shares", "description": "The stream service: share links and accounts."},
     {
         "name": "uploads",
         "description": "The upload service: tus 1.0.0 with the creation, "
@@ -58,7 +60,10 @@ def _document() -> Object:
         },
         "tags": TAGS,
         "paths": {**json_paths(), **tus_paths()},
-        "components": {"schemas": SCHEMAS, "securitySchemes": SECURITY_SCHEMES},
+        "components": {
+            "schemas": {**SCHEMAS, **SHARE_SCHEMAS},
+            "securitySchemes": SECURITY_SCHEMES,
+        },
     }
 
 

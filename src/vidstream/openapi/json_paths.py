@@ -16,6 +16,12 @@ from vidstream.openapi.components import (
     unauthorized,
     unavailable,
 )
+from vidstream.openapi.share_paths import (
+    SHARE_ID_PARAMETER,
+    edit_operation,
+    share_operations,
+    unshare_operation,
+)
 
 NOT_FOUND = "No video with this id in the caller's library (another user's video included)."
 
@@ -37,7 +43,13 @@ def json_paths() -> dict[str, Object]:
         "/api/videos/{public_id}": {
             "parameters": [VIDEO_ID],
             "get": _get_video(),
+            "patch": edit_operation(),
             "delete": _delete_video(),
+        },
+        "/api/videos/{public_id}/shares": {"parameters": [VIDEO_ID], **share_operations()},
+        "/api/videos/{public_id}/shares/{share_id}": {
+            "parameters": [VIDEO_ID, SHARE_ID_PARAMETER],
+            "delete": unshare_operation(),
         },
     }
 

@@ -23,18 +23,31 @@ from vidstream.web.errors import AppError
 from vidstream.web.representations import share_json, video_json
 from vidstream.web.video_access import managed_video
 
-EDITABLE = ("title", "description", "visibility")
-LINK_FIELDS = ("expires_in_seconds", "password", "max_views", "allow_download", "label")
+# The JSON type of each field a body may carry (the limits are checked in sharing.py).
+EDITABLE: dict[str, type] = {"title": str, "description": str, "visibility": str}
+LINK_FIELDS: dict[str, type] = {
+    "expires_in_seconds": int,
+    "password": str,
+    "max_views": int,
+    "allow_download": bool,
+    "label": str,
+}
+TYPE_NAMES = {str: "text", int: "a whole number", bool: "true or false"}
 
 
-def json_body(allowed: tuple[str, ...]) -> dict[str, Any]:
-    """The request's JSON object, with only ``allowed`` fields; anything else is a 400."""
+def json_body(fields: dict[str, type]) -> dict[str, Any]:
+    """The request's JSON object, holding only ``fields`` of their types; else a 400."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise AppError(400, "Send a JSON object.", code="invalid_body")
-    unknown = sorted(set(body) - set(allowed))
+    unknown = sorted(set(body) - set(fields))
     if unknown:
         raise AppError(400, f"Unknown field(s): {', '.join(unknown)[:200]}.", code="invalid_body")
+    for name, value in body.items():
+        kind = fields[name]
+        # bool is an int in Python, never in JSON.
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise AppError(400, f"{name} must be {TYPE_NAMES[kind]}.", code="invalid_value")
     return body
 
 
@@ -57,11 +70,7 @@ def api_get(public_id: str) -> Response:
 def api_edit(public_id: str) -> Response:
     """Change a video's title, description or visibility."""
     video = managed_video(public_id)
-    body = json_body(EDITABLE)
-    for field in EDITABLE:
-        if field in body and not isinstance(body[field], str):
-            raise AppError(400, f"{field} must be text.", code="invalid_value")
-    return jsonify(video=video_json(edit_video(video, **body)))
+    return jsonify(video=video_json(edit_video(video, **json_body(EDITABLE))))
 
 
 @bp.delete("/api/videos/<public_id>")
@@ -84,7 +93,7 @@ def api_shares(public_id: str) -> Response:
 def api_share(public_id: str) -> tuple[Response, int]:
     """Make a share link (answering its URL, once), or share with an account."""
     video = managed_video(public_id)
-    body = json_body((*LINK_FIELDS, "username"))
+    body = json_body({**LINK_FIELDS, "username": str})
     share: Share
     if "username" in body:
         if set(body) - {"username"}:

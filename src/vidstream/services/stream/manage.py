@@ -17,6 +17,7 @@ from vidstream.services.stream.routes import render_player
 from vidstream.services.stream.sharing import (
     create_link,
     edit_video,
+    invalid,
     link_options,
     revoke,
     share_with_account,
@@ -26,6 +27,16 @@ from vidstream.web.errors import AppError
 from vidstream.web.representations import share_json
 from vidstream.web.urls import service_url
 from vidstream.web.video_access import managed_video
+
+
+def form_number(name: str) -> int | None:
+    """A whole number typed into a form field; empty is None, anything else a 400."""
+    text = request.form.get(name, "").strip()
+    if not text:
+        return None
+    if not text.isdecimal() or len(text) > 12:
+        raise invalid(f"{name} must be a whole number.")
+    return int(text)
 
 
 def _back(public_id: str, anchor: str) -> Response:
@@ -57,9 +68,9 @@ def create_link_form(public_id: str) -> Any:
     form = request.form
     try:
         options = link_options(
-            expires_in_seconds=form.get("expires_in_seconds"),
-            password=form.get("password"),
-            max_views=form.get("max_views"),
+            expires_in_seconds=form_number("expires_in_seconds"),
+            password=form.get("password") or None,
+            max_views=form_number("max_views"),
             allow_download=form.get("allow_download") == "yes",
             label=form.get("label", ""),
         )

@@ -36,7 +36,7 @@ MAX_EXPIRY_SECONDS = 366 * 86400
 MIN_EXPIRY_SECONDS = 60
 MAX_VIEWS = 1_000_000
 MAX_LINKS_PER_VIDEO = 100
-TITLE_LENGTH, DESCRIPTION_LENGTH, LABEL_LENGTH = 200, 5000, 100
+TITLE_LENGTH, DESCRIPTION_LENGTH, LABEL_LENGTH, USERNAME_LENGTH = 200, 5000, 100, 64
 PASSWORD_LENGTHS = (4, 200)
 # The same answer for an unknown account and one that cannot receive shares.
 NO_RECIPIENT = "There is no account with that username that can receive shares."
@@ -56,12 +56,14 @@ def edit_video(
 ) -> Video:
     """Change what was given; a blank title or an unknown visibility is a 400."""
     if title is not None:
-        cleaned = clean_text(title, TITLE_LENGTH, single_line=True)
+        cleaned = clean_text(_at_most("title", title, TITLE_LENGTH), TITLE_LENGTH, single_line=True)
         if not cleaned:
             raise AppError(400, "A title cannot be empty.", code="invalid_title")
         video.title = cleaned
     if description is not None:
-        video.description = clean_text(description, DESCRIPTION_LENGTH)
+        video.description = clean_text(
+            _at_most("description", description, DESCRIPTION_LENGTH), DESCRIPTION_LENGTH
+        )
     if visibility is not None:
         video.visibility = parse_visibility(visibility)
     db.session.commit()
@@ -91,50 +93,38 @@ class LinkOptions:
     label: str = ""
 
 
-def _whole_number(name: str, value: object, low: int, high: int) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise invalid(f"{name} must be a whole number.")
-    try:
-        number = int(value)
-    except ValueError:
-        raise invalid(f"{name} must be a whole number.") from None
-    if not low <= number <= high:
+def _at_most(name: str, text: str, limit: int) -> str:
+    if len(text) > limit:
+        raise invalid(f"{name} must be at most {limit} characters.")
+    return text
+
+
+def _in_range(name: str, value: int | None, low: int, high: int) -> int | None:
+    if value is not None and not low <= value <= high:
         raise invalid(f"{name} must be from {low} to {high}.")
-    return number
+    return value
 
 
 def link_options(
     *,
-    expires_in_seconds: object = None,
-    password: object = None,
-    max_views: object = None,
-    allow_download: object = False,
-    label: object = "",
+    expires_in_seconds: int | None = None,
+    password: str | None = None,
+    max_views: int | None = None,
+    allow_download: bool = False,
+    label: str = "",
 ) -> LinkOptions:
-    """Validated options from a form or a JSON body (each field as sent)."""
-    if password is not None and not isinstance(password, str):
-        raise invalid("password must be text.")
-    if password == "":
-        password = None
-    if password is not None and not PASSWORD_LENGTHS[0] <= len(password) <= PASSWORD_LENGTHS[1]:
-        low, high = PASSWORD_LENGTHS
-        raise AppError(
-            400, f"A link password must be {low} to {high} characters.", code="invalid_option"
-        )
-    if not isinstance(allow_download, bool):
-        raise invalid("allow_download must be true or false.")
-    if not isinstance(label, str):
-        raise invalid("label must be text.")
+    """Options checked against the limits (the callers have checked their types)."""
+    low, high = PASSWORD_LENGTHS
+    if password is not None and not low <= len(password) <= high:
+        raise invalid(f"A link password must be {low} to {high} characters.")
     return LinkOptions(
-        expires_in_seconds=_whole_number(
+        expires_in_seconds=_in_range(
             "expires_in_seconds", expires_in_seconds, MIN_EXPIRY_SECONDS, MAX_EXPIRY_SECONDS
         ),
         password=password,
-        max_views=_whole_number("max_views", max_views, 1, MAX_VIEWS),
+        max_views=_in_range("max_views", max_views, 1, MAX_VIEWS),
         allow_download=allow_download,
-        label=clean_text(label, LABEL_LENGTH, single_line=True),
+        label=clean_text(_at_most("label", label, LABEL_LENGTH), LABEL_LENGTH, single_line=True),
     )
 
 
@@ -173,13 +163,11 @@ def create_link(video: Video, options: LinkOptions) -> tuple[Share, str]:
     return share, token
 
 
-def share_with_account(video: Video, username: object) -> Share:
+def share_with_account(video: Video, username: str) -> Share:
     """Share ``video`` with the account ``username``; 400 for yourself, 404 for nobody."""
-    if not isinstance(username, str) or not username.strip():
-        raise AppError(400, "Name the account to share with.", code="invalid_username")
-    recipient = db.session.scalar(
-        select(User).where(User.username == normalise_username(username)[:64])
-    )
+    if not username.strip() or len(username) > USERNAME_LENGTH:
+        raise invalid("Name the account to share with (at most 64 characters).")
+    recipient = db.session.scalar(select(User).where(User.username == normalise_username(username)))
     if recipient is not None and recipient.id == video.owner_id:
         raise AppError(400, "You cannot share a video with yourself.", code="share_with_self")
     if recipient is None:
