@@ -58,6 +58,7 @@ class Settings:
     trusted_proxies: int = 0
     upload_expiry_hours: int = 24
     upload_lock_seconds: int = 30
+    upload_read_timeout_seconds: int = 20
     video_encoder: str = "auto"
     x264_preset: str = "veryfast"
     job_lease_seconds: int = 300
@@ -303,6 +304,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         trusted_proxies=_int(env, "VIDSTREAM_TRUSTED_PROXIES", 0),
         upload_expiry_hours=_int(env, "VIDSTREAM_UPLOAD_EXPIRY_HOURS", 24, minimum=1),
         upload_lock_seconds=_int(env, "VIDSTREAM_UPLOAD_LOCK_SECONDS", 30, minimum=2),
+        upload_read_timeout_seconds=_int(env, "VIDSTREAM_UPLOAD_READ_TIMEOUT", 20, minimum=1),
         video_encoder=_encoder(env),
         x264_preset=_choice(env, "VIDSTREAM_X264_PRESET", "veryfast", X264_PRESETS),
         job_lease_seconds=_int(env, "VIDSTREAM_JOB_LEASE_SECONDS", 300, minimum=2),

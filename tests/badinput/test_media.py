@@ -30,6 +30,7 @@ EXPECTED: dict[str, tuple[int, str]] = {
     "audio_only": (422, "This MP4 file has no video track."),
     "claims_100000x100000": (422, "This video's frame size is missing or damaged."),
     "claims_16000x16000": (422, "This video's frame size (16000x16000) is not supported."),
+    "second_track_16000x16000": (422, "This video's frame size (16000x16000) is not supported."),
     "ftyp_size_4gib": (415, "This file's MP4 header is damaged."),
     "moov_size_0xfffffff0": (422, DAMAGED),
     "moov_largesize_2e62": (422, DAMAGED),

@@ -61,9 +61,9 @@ def test_frame_rates() -> None:
 def test_filter_graph_splits_once_per_rendition() -> None:
     plan = plan_ladder(1280, 720, 30)
     graph = filter_graph(plan)
-    assert graph.startswith("[0:v]split=4[s0][s1][s2][s3];")
+    assert graph.startswith("[0:v:0]split=4[s0][s1][s2][s3];")
     assert "[s3]fps=30/1,scale=1280:720,setsar=1[v3]" in graph
-    assert filter_graph(plan[:1]) == "[0:v]fps=30/1,scale=426:240,setsar=1[v0]"
+    assert filter_graph(plan[:1]) == "[0:v:0]fps=30/1,scale=426:240,setsar=1[v0]"
 
 
 def test_moov_detection_and_faststart(tmp_path: Path) -> None:

@@ -95,6 +95,17 @@ def claimed_frame_size(path: Path, width: int, height: int) -> Path:
     return _rewrite_top_level(path, data, b"moov", edit)
 
 
+def huge_second_track(path: Path) -> Path:
+    """A small 64x48 first video track, and a second one claiming 16000x16000 pixels."""
+    small = baseline_mp4(path.with_suffix(".small.mp4"))
+    huge = claimed_frame_size(path.with_suffix(".huge.mp4"), 16_000, 16_000)
+    ffmpeg("-i", str(small), "-i", str(huge), "-map", "0:v", "-map", "1:v", "-c", "copy",
+           str(path))  # fmt: skip
+    small.unlink()
+    huge.unlink()
+    return path
+
+
 def oversized_ftyp(path: Path, source: Path) -> Path:
     """``source`` whose leading ``ftyp`` box claims 4 GiB."""
     data = source.read_bytes()
@@ -131,6 +142,7 @@ HOSTILE_MEDIA: dict[str, Callable[[Path, Path], Path]] = {
     "audio_only": lambda out, _sample: make_audio_only_mp4(out),
     "claims_100000x100000": lambda out, _sample: claimed_frame_size(out, 100_000, 100_000),
     "claims_16000x16000": lambda out, _sample: claimed_frame_size(out, 16_000, 16_000),
+    "second_track_16000x16000": lambda out, _sample: huge_second_track(out),
     "ftyp_size_4gib": oversized_ftyp,
     "moov_size_0xfffffff0": lambda out, sample: oversized_box(
         out, sample, b"moov", largesize=False

@@ -73,5 +73,5 @@ class Job:
         return lambda fraction: self.lease.report(step, start + share * fraction)
 
     def source(self) -> Path:
-        """A local path of the original for ffmpeg to read."""
+        """The job's own copy of the original (see :func:`local_copy`); call it once."""
         return local_copy(self.storage, self.facts.original_key, self.folder)

@@ -25,7 +25,7 @@ from vidstream.jobs.lease import Lease, LeaseLost, VideoGone, claim
 from vidstream.jobs.records import VideoFacts
 from vidstream.jobs.workspace import scratch_folder
 from vidstream.media.faststart import moov_at_front, remux_faststart
-from vidstream.media.ffmpeg import FFmpegError, FFmpegInterrupted
+from vidstream.media.ffmpeg import FFmpegError, FFmpegInterrupted, FFmpegKilled
 from vidstream.media.probe import NotMP4Error, UnplayableVideoError, VideoProbe, probe_video
 from vidstream.models import ProcessingStep, VideoStatus
 
@@ -87,6 +87,8 @@ def _run_guarded(lease: Lease, facts: VideoFacts, settings: Settings, stage: Sta
 
 
 def _ffmpeg_reason(error: FFmpegError) -> str:
+    if isinstance(error, FFmpegKilled):
+        return "Converting this video needs more memory than the server allows."
     if "did not finish" in str(error):
         return "Converting this video took longer than the time limit allows."
     return (

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from vidstream.storage import Storage
+from vidstream.storage import ObjectNotFound, Storage
 
 
 @contextmanager
@@ -42,11 +42,20 @@ def sweep_scratch(work_dir: Path, older_than_seconds: float) -> int:
 
 
 def local_copy(storage: Storage, key: str, folder: Path) -> Path:
-    """A path ffmpeg can read for ``key``: the file itself on local storage, else a copy."""
+    """The job's own copy of ``key`` in its scratch folder, which every step then reads.
+
+    Never the stored file itself, even on local storage: the original is read once, the
+    copy is what the stage checks, and every later step sees exactly the bytes that
+    were checked, whatever happens to the stored file meanwhile.
+    """
+    target = folder / "source.mp4"
     in_place = storage.local_path(key)
     if in_place is not None:
-        return in_place
-    target = folder / "source.mp4"
+        try:
+            shutil.copyfile(in_place, target)
+        except FileNotFoundError:
+            raise ObjectNotFound(key) from None
+        return target
     with storage.open(key) as source, open(target, "wb") as out:
         shutil.copyfileobj(source, out, 1024 * 1024)
     return target

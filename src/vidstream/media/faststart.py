@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from vidstream.media.ffmpeg import FFmpegError, FFmpegInterrupted, ProgressCallback, run_ffmpeg
+from vidstream.media.ffmpeg import (
+    FFmpegError,
+    FFmpegInterrupted,
+    ProgressCallback,
+    input_args,
+    run_ffmpeg,
+)
 
 _HEADER = 8
 
@@ -48,7 +54,7 @@ def faststart_args(source: Path, target: Path, *, every_stream: bool = True) -> 
     """ffmpeg arguments that copy ``source`` to ``target`` with the index moved to the front."""
     streams = ["-map", "0"] if every_stream else ["-map", "0:v", "-map", "0:a?", "-map", "0:s?"]
     return [
-        "-i", str(source), *streams, "-c", "copy", "-map_metadata", "0",
+        *input_args(source), *streams, "-c", "copy", "-map_metadata", "0",
         "-movflags", "+faststart", "-f", "mp4", str(target),
     ]  # fmt: skip
 

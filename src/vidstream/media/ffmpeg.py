@@ -1,18 +1,32 @@
-"""Locating and running the ffmpeg binary."""
+"""Locating and running the ffmpeg binary, and how it may open user media."""
 
 from __future__ import annotations
 
 import functools
+import resource
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from vidstream.media.limits import (
+    DECODER_THREADS,
+    FFMPEG_MEMORY_BYTES,
+    INPUT_FORMAT,
+    MAX_PIXELS,
+    PROTOCOLS,
+)
 
 ProgressCallback = Callable[[float], None]
 
 # ffmpeg exits with 255 when a signal asked it to stop.
 _INTERRUPTED = 255
+# Signals that stop ffmpeg because its worker is shutting down; any other signal (the
+# kernel's SIGKILL when memory ran out, a crash) is about the input.
+_SHUTDOWN_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
 
 
 class FFmpegError(RuntimeError):
@@ -25,6 +39,33 @@ class FFmpegError(RuntimeError):
 
 class FFmpegInterrupted(FFmpegError):
     """ffmpeg was stopped by a signal (a worker shutting down), not by its input."""
+
+
+class FFmpegKilled(FFmpegError):
+    """ffmpeg died of a signal nobody here sent: out of memory, or a crash on its input."""
+
+
+def input_args(source: Path) -> list[str]:
+    """``-i source`` with what every open of user media needs.
+
+    The format is named, so a file that is secretly an HLS playlist or a concat script
+    is never read as one; only local files may be opened, so no input can make ffmpeg
+    fetch a URL or another file; and the decoder gets the pixel and thread limits.
+    """
+    return [
+        "-f", INPUT_FORMAT, "-protocol_whitelist", PROTOCOLS,
+        "-max_pixels", str(MAX_PIXELS), "-threads", str(DECODER_THREADS),
+        "-i", str(source),
+    ]  # fmt: skip
+
+
+def _limit_memory() -> None:
+    """In the child, before exec: cap the memory ffmpeg may map.
+
+    RLIMIT_DATA rather than RLIMIT_AS: address space also counts the arenas glibc
+    reserves per thread without using them, which grows with the encoder's threads.
+    """
+    resource.setrlimit(resource.RLIMIT_DATA, (FFMPEG_MEMORY_BYTES, FFMPEG_MEMORY_BYTES))
 
 
 @functools.cache
@@ -54,11 +95,30 @@ def run_ffmpeg(
 
     An exception raised by ``on_progress`` (or in this thread, such as a time limit)
     kills ffmpeg before it propagates, so no encoder outlives the job that started it.
+    An ffmpeg killed by a signal nobody here sent is given one more run (the machine
+    may only have been short of memory for a moment); killed again, it is the input's
+    fault, and :class:`FFmpegKilled` ends the video as a media failure.
     """
+    try:
+        _run_once(args, duration, on_progress, timeout)
+    except FFmpegKilled:
+        _run_once(args, duration, on_progress, timeout)
+
+
+def _run_once(
+    args: Sequence[str],
+    duration: float | None,
+    on_progress: ProgressCallback | None,
+    timeout: float | None,
+) -> None:
     argv = ffmpeg_command(["-progress", "pipe:1", "-nostats", *args])
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            preexec_fn=_limit_memory,
         )
         expired = threading.Event()
         timer = threading.Timer(timeout or 0, _expire, (process, expired))
@@ -99,7 +159,9 @@ def _follow_progress(
 def _check_exit(code: int, detail: str, expired: bool, timeout: float | None) -> None:
     if expired:
         raise FFmpegError(f"ffmpeg did not finish within {timeout:.0f} seconds", detail)
-    if code < 0 or code == _INTERRUPTED:
+    if code == _INTERRUPTED or -code in _SHUTDOWN_SIGNALS:
         raise FFmpegInterrupted(f"ffmpeg was stopped (exit status {code})", detail)
+    if code < 0:
+        raise FFmpegKilled(f"ffmpeg was killed by signal {-code}", detail)
     if code != 0:
         raise FFmpegError(f"ffmpeg failed with exit status {code}", detail)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vidstream.media.encoders import video_encoder_args
-from vidstream.media.ffmpeg import ProgressCallback, run_ffmpeg
+from vidstream.media.ffmpeg import ProgressCallback, input_args, run_ffmpeg
 from vidstream.media.ladder import SEGMENT_SECONDS, Rendition
 
 MASTER = "master.m3u8"
@@ -38,9 +38,9 @@ def filter_graph(renditions: list[Rendition]) -> str:
         for i, r in enumerate(renditions)
     ]
     if len(renditions) == 1:
-        return "[0:v]" + branches[0].removeprefix("[s0]")
+        return "[0:v:0]" + branches[0].removeprefix("[s0]")
     labels = "".join(f"[s{i}]" for i in range(len(renditions)))
-    return f"[0:v]split={len(renditions)}{labels};" + ";".join(branches)
+    return f"[0:v:0]split={len(renditions)}{labels};" + ";".join(branches)
 
 
 def _output_args(index: int, rendition: Rendition, out_dir: Path, opts: EncodeOptions) -> list[str]:
@@ -68,7 +68,7 @@ def hls_args(
     source: Path, out_dir: Path, renditions: list[Rendition], opts: EncodeOptions
 ) -> list[str]:
     """ffmpeg arguments that write every rendition into ``out_dir/<name>/``."""
-    args = ["-i", str(source), "-filter_complex", filter_graph(renditions)]
+    args = [*input_args(source), "-filter_complex", filter_graph(renditions)]
     for index, rendition in enumerate(renditions):
         args += _output_args(index, rendition, out_dir, opts)
     return args

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import av
 
-from vidstream.media.ffmpeg import run_ffmpeg
+from vidstream.media.ffmpeg import input_args, run_ffmpeg
+from vidstream.media.probe import limit_decoder, open_media
 
 # Fractions of the duration to try, best guesses first.
 CANDIDATES = (0.1, 0.25, 0.5, 0.75, 0.05, 0.9, 0.0)
@@ -54,9 +55,10 @@ def _frame_near(
 def pick_poster_time(path: Path, duration: float | None) -> float:
     """The instant (seconds) of the first non-blank candidate frame, or the most detailed."""
     best_time, best_detail = 0.0, -1.0
-    with av.open(str(path)) as container:
+    with open_media(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        limit_decoder(stream)
         for fraction in CANDIDATES:
             target = (duration or 0.0) * fraction
             frame = _frame_near(container, stream, target)
@@ -81,11 +83,11 @@ def _fit(limit: int) -> str:
 def poster_args(source: Path, seconds: float, poster: Path, thumbnail: Path) -> list[str]:
     """ffmpeg arguments writing the frame at ``seconds`` as a JPEG poster and thumbnail."""
     graph = (
-        f"[0:v]scale=iw*sar:ih,setsar=1,split=2[a][b];"
+        f"[0:v:0]scale=iw*sar:ih,setsar=1,split=2[a][b];"
         f"[a]{_fit(POSTER_MAX)}[p];[b]{_fit(THUMB_MAX)}[t]"
     )
     return [
-        "-ss", f"{seconds:.3f}", "-i", str(source), "-filter_complex", graph,
+        "-ss", f"{seconds:.3f}", *input_args(source), "-filter_complex", graph,
         "-map", "[p]", "-frames:v", "1", "-q:v", "3", "-update", "1", "-map_metadata", "-1",
         str(poster),
         "-map", "[t]", "-frames:v", "1", "-q:v", "4", "-update", "1", "-map_metadata", "-1",

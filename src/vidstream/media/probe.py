@@ -7,9 +7,10 @@ from pathlib import Path
 
 import av
 
-# The largest frame accepted. Decoders are told too, so a header that claims more is
-# refused before a frame of that size is ever allocated.
-MAX_PIXELS = 8192 * 8192
+from vidstream.media.limits import DECODER_THREADS, INPUT_FORMAT, MAX_PIXELS
+
+# Decoders are told MAX_PIXELS too, so a header that claims more is refused before a
+# frame of that size is ever allocated.
 # Top-level boxes checked for a size that runs past the end of the file; a file with
 # more (a fragment per frame of a long video) has only its first ones checked.
 MAX_CHECKED_BOXES = 100_000
@@ -87,15 +88,40 @@ def check_boxes(path: Path) -> None:
             position += size
 
 
+def open_media(path: Path, **options: str) -> av.container.InputContainer:
+    """Open user media with PyAV as an MP4 only, from the local file only, pixels capped."""
+    options = {"protocol_whitelist": "file", "max_pixels": str(MAX_PIXELS), **options}
+    return av.open(str(path), mode="r", format=INPUT_FORMAT, options=options)
+
+
+def limit_decoder(stream: av.VideoStream) -> None:
+    """Give the stream's decoder the pixel ceiling and a bounded number of threads."""
+    stream.codec_context.options = {"max_pixels": str(MAX_PIXELS)}
+    stream.thread_count = DECODER_THREADS
+
+
+def check_frame_sizes(container: av.container.InputContainer) -> None:
+    """422 when any video track claims more pixels than a decoder may allocate.
+
+    Only the first track is played, but a file is refused whole: no step should have
+    to remember to skip the others.
+    """
+    for stream in container.streams.video:
+        width, height = stream.codec_context.width, stream.codec_context.height
+        if width * height > MAX_PIXELS:
+            raise UnplayableVideoError(
+                f"This video's frame size ({width}x{height}) is not supported."
+            )
+
+
 def probe_video(path: Path) -> VideoProbe:
     """Open ``path`` with PyAV, find a video stream and decode one frame from it."""
     check_ftyp(path)
     check_boxes(path)
     # max_pixels reaches the decoders that stream discovery opens, so an oversized frame
     # is refused by libavcodec instead of allocated; the size check below then explains.
-    options = {"probesize": "20000000", "max_pixels": str(MAX_PIXELS)}
     try:
-        with av.open(str(path), mode="r", options=options) as container:
+        with open_media(path, probesize="20000000") as container:
             if "mp4" not in container.format.name and "mov" not in container.format.name:
                 raise NotMP4Error("This file is not an MP4 video. Only MP4 files can be uploaded.")
             return _inspect(container)
@@ -113,9 +139,8 @@ def _inspect(container: av.container.InputContainer) -> VideoProbe:
     width, height = video.codec_context.width, video.codec_context.height
     if width <= 0 or height <= 0:
         raise UnplayableVideoError("This video's frame size is missing or damaged.")
-    if width * height > MAX_PIXELS:
-        raise UnplayableVideoError(f"This video's frame size ({width}x{height}) is not supported.")
-    video.codec_context.options = {"max_pixels": str(MAX_PIXELS)}
+    check_frame_sizes(container)
+    limit_decoder(video)
     first = _first_frame(container, video)
     if first is None:
         raise UnplayableVideoError("This MP4 file's video track cannot be decoded.")

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from vidstream.media.ffmpeg import ProgressCallback, run_ffmpeg
+from vidstream.media.ffmpeg import ProgressCallback, input_args, run_ffmpeg
 from vidstream.media.ladder import even
 
 TILE_LONG_SIDE = 160
@@ -50,7 +50,7 @@ def storyboard_args(source: Path, image: Path, plan: StoryboardPlan) -> list[str
         f"tile={plan.columns}x{plan.rows}"
     )
     return [
-        "-i", str(source), "-an", "-sn", "-dn", "-vf", graph, "-frames:v", "1",
+        *input_args(source), "-map", "0:v:0", "-vf", graph, "-frames:v", "1",
         "-q:v", "5", "-update", "1", "-map_metadata", "-1", str(image),
     ]  # fmt: skip
 

@@ -14,7 +14,9 @@ from typing import IO
 from flask import Request
 
 from vidstream import current
+from vidstream.services.upload.read_timeout import limit_reads
 from vidstream.storage import StorageFullError, disk_full_guard
+from vidstream.web.errors import AppError
 
 # An empty staging file may be one an upload has just created and not yet locked.
 EMPTY_FILE_GRACE_SECONDS = 3600
@@ -49,14 +51,18 @@ class StagedUploadRequest(Request):
         return stream
 
     def _load_form_data(self) -> None:
-        """Parse the body; a full disk is a 507, and what was written so far is deleted."""
+        """Parse the body; a full disk is a 507, a stalled client a 408, and what was
+        written so far is deleted."""
+        limit_reads(self.environ)
         try:
             with disk_full_guard("staging"):
                 super()._load_form_data()
-        except (OSError, StorageFullError):
+        except (OSError, StorageFullError) as exc:
             for stream in self.staged_files:
                 with suppress(OSError):
                     stream.close()
+            if isinstance(exc, TimeoutError):
+                raise AppError(408, "The upload stalled; send it again.") from exc
             raise
 
 

@@ -9,7 +9,10 @@ writer cuts it back.
 A writer holds a per-upload lock: a Redis lock (``SET NX PX``, via redis-py's ``Lock``)
 when Redis is configured, so it holds across every upload process sharing the staging
 storage, else an ``flock`` on the partial file itself, which the kernel drops when a
-process dies.
+process dies. A Redis lock can expire under a writer whose client stalled, so the
+writer calls :attr:`Partial.fence` after every read of the body and before every write
+(and before recording an offset): a writer that no longer holds the lock stops with
+423 before it touches the file (docs/security.md, "A stale tus writer").
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -42,6 +46,10 @@ READ_BYTES = 1024 * 1024
 CHECKPOINT_BYTES = 16 * 1024 * 1024
 
 BUSY = "Another request is writing to this upload right now; try again in a moment."
+LOST = (
+    "This request waited too long for its body and lost its hold on the upload; "
+    "ask the server for the upload's offset and send the rest again."
+)
 
 
 def partial_dir(settings: Settings) -> Path:
@@ -74,11 +82,11 @@ class BodyStream(Protocol):
 
 @dataclass
 class Partial:
-    """An open, locked partial file; ``keep_alive`` must be called while writing."""
+    """An open, locked partial file; ``fence`` must pass before every write to it."""
 
     path: Path
     fd: int
-    keep_alive: Callable[[], None] = field(default=lambda: None)
+    fence: Callable[[], None] = field(default=lambda: None)
 
     def size(self) -> int:
         """Bytes in the file now."""
@@ -95,24 +103,34 @@ class Partial:
         os.fsync(self.fd)
 
 
-class _RedisKeepAlive:
-    """Extends a Redis lock's expiry while its holder is busy streaming a body."""
+class _RedisFence:
+    """Proves that this request still holds the upload's Redis lock, extending it when due.
 
-    def __init__(self, lock: Any, ttl: float) -> None:
+    The lock was set (or last extended) to expire ``ttl`` seconds after ``confirmed``
+    (taken just before asking Redis), so while less than a third of that has passed it
+    is certainly still ours and Redis is not asked. Past that, redis-py's ``reacquire``
+    compares the lock's token with ours and extends it in one atomic script: a request
+    whose lock expired while its client stalled, and which another request may have
+    taken over since, learns it here and writes nothing more. Checkpoints call it from
+    their helper thread too, hence the mutex and a lock token shared across threads.
+    """
+
+    def __init__(self, lock: Any, ttl: float, confirmed: float) -> None:
         self.lock = lock
         self.every = ttl / 3
-        self.last = time.monotonic()
+        self.confirmed = confirmed
+        self._mutex = threading.Lock()
 
     def __call__(self) -> None:
-        if time.monotonic() - self.last < self.every:
-            return
-        try:
-            self.lock.reacquire()
-        except LockError:
-            # The lock expired (the client stalled longer than its lifetime): someone else
-            # may be writing now, so not one more byte from this request.
-            raise AppError(423, BUSY) from None
-        self.last = time.monotonic()
+        with self._mutex:
+            if time.monotonic() - self.confirmed < self.every:
+                return
+            asked = time.monotonic()
+            try:
+                self.lock.reacquire()
+            except LockError:
+                raise AppError(423, LOST, code="lock_lost") from None
+            self.confirmed = asked
 
 
 @contextmanager
@@ -129,8 +147,9 @@ def locked_partial(public_id: str) -> Iterator[Partial]:
         else:
             ttl = settings.upload_lock_seconds
             name = f"{settings.redis_prefix}tus-lock:{public_id}"
+            asked = time.monotonic()
             with _redis_locked(client, name, ttl) as lock:
-                yield Partial(path, fd, _RedisKeepAlive(lock, ttl))
+                yield Partial(path, fd, _RedisFence(lock, ttl, asked))
     finally:
         os.close(fd)
 
@@ -149,7 +168,8 @@ def _flocked(fd: int) -> Iterator[None]:
 
 @contextmanager
 def _redis_locked(client: redis.Redis, name: str, ttl: int) -> Iterator[Any]:
-    lock = client.lock(name, timeout=ttl, blocking=False)
+    # Not thread-local: the checkpoint thread checks the same token as the request's.
+    lock = client.lock(name, timeout=ttl, blocking=False, thread_local=False)
     if not lock.acquire():
         raise AppError(423, BUSY)
     try:
@@ -186,6 +206,7 @@ class _Checkpoints:
 
     def _durable(self, appended: int) -> None:
         self.partial.sync()
+        self.partial.fence()
         self.record(appended)
 
     def wait(self) -> None:
@@ -246,12 +267,11 @@ def _stream_body(
     # One buffer for the whole body: no fresh allocation (and page faults) per read.
     buffer = memoryview(bytearray(READ_BYTES))
     while appended < length:
-        partial.keep_alive()
         want = min(READ_BYTES, length - appended, next_checkpoint - appended)
         if isinstance(body, SocketBody):
-            got = body.send_to(partial.path, want)
+            got = body.send_to(partial.path, want, partial.fence)
         else:
-            got = _read_and_write(body, partial.fd, buffer[:want], hasher)
+            got = _read_and_write(body, partial, buffer[:want], hasher)
         if not got:
             return appended, False
         appended += got
@@ -261,14 +281,20 @@ def _stream_body(
     return appended, True
 
 
-def _read_and_write(body: BodyStream, fd: int, buffer: memoryview, hasher: Any) -> int:
-    """Read one piece of the body into ``buffer`` and append it; 0 once the client is gone."""
+def _read_and_write(body: BodyStream, partial: Partial, buffer: memoryview, hasher: Any) -> int:
+    """Read one piece of the body into ``buffer`` and append it; 0 once the client is gone.
+
+    A read that outlives the socket's timeout counts as the client gone (``OSError``).
+    """
     try:
         got = body.readinto(buffer) or 0
     except (ClientDisconnected, OSError):
         return 0
+    if not got:
+        return 0
+    partial.fence()
     data = buffer[:got]
-    _write_all(fd, data)
+    _write_all(partial.fd, data)
     if hasher is not None:
         hasher.update(data)
     return got

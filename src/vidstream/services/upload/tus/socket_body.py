@@ -9,6 +9,12 @@ rest with ``splice(2)``, socket to pipe to file, without copying it into Python 
 all. gunicorn's reader is told the body has been consumed, so the connection stays
 usable for the next request exactly as if gunicorn had read the body itself.
 
+The socket has a read timeout (``VIDSTREAM_UPLOAD_READ_TIMEOUT``, set by the view),
+which also makes it non-blocking, so a client that stalls mid-body is waited for
+with ``select`` and dropped after that long instead of holding a thread, and its
+upload, forever. Between taking bytes off the socket and writing them, the caller's
+fence proves the upload is still this request's to write.
+
 Anything unexpected (another WSGI server, a body partly read already, no ``splice``
 on this system) leaves the ordinary path in charge.
 """
@@ -21,6 +27,7 @@ import io
 import os
 import select
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +35,8 @@ from vidstream.storage import disk_full_guard
 
 # A pipe holds 64 KiB by default; ask for more so that each splice moves a large piece.
 PIPE_BYTES = 1024 * 1024
-# How long a stalled client may keep the transfer waiting before it counts as gone.
+# How long a stalled client may keep the transfer waiting before it counts as gone, when
+# the socket has no read timeout of its own.
 IDLE_SECONDS = 60.0
 F_SETPIPE_SZ = 1031  # Linux fcntl command (not exported by Python's fcntl module)
 
@@ -59,12 +67,13 @@ class SocketBody:
         reader.length -= len(from_ahead)
         return mine + from_ahead
 
-    def send_to(self, target: Path, count: int) -> int:
+    def send_to(self, target: Path, count: int, fence: Callable[[], None]) -> int:
         """Append up to ``count`` bytes of the body to ``target``; 0 once the client is gone.
 
         The file is written through a descriptor of this object's own at explicit
         offsets (splice cannot write to a file opened for appending); the caller holds
-        the upload's lock, so nobody else writes to it meanwhile.
+        the upload's lock, and ``fence`` (which raises once it does not) runs after the
+        bytes are read and before they are written.
         """
         count = min(count, self.left)
         if count <= 0:
@@ -77,17 +86,21 @@ class SocketBody:
         with disk_full_guard("staging"):
             if self.held:
                 piece, self.held = self.held[:count], self.held[count:]
+                fence()
                 moved = _write_at(self._file, piece, self._position)
             else:
-                moved = self._splice(self._file, count)
-                self.input.reader.length -= moved
+                moved = self._splice(self._file, count, fence)
         self._position += moved
         self.left -= moved
         return moved
 
-    def _splice(self, fd: int, count: int) -> int:
+    def _splice(self, fd: int, count: int, fence: Callable[[], None]) -> int:
         read_end, write_end = self._pipe_ends()
         got = self._from_socket(write_end, count)
+        # Off the socket now, whatever happens to them: gunicorn must not wait for them.
+        self.input.reader.length -= got
+        if got:
+            fence()
         sent = 0
         while sent < got:
             sent += os.splice(read_end, fd, got - sent, offset_dst=self._position + sent)
@@ -98,7 +111,8 @@ class SocketBody:
             try:
                 return os.splice(self.sock.fileno(), write_end, min(count, PIPE_BYTES))
             except BlockingIOError:
-                ready, _, _ = select.select([self.sock], [], [], IDLE_SECONDS)
+                idle = self.sock.gettimeout() or IDLE_SECONDS
+                ready, _, _ = select.select([self.sock], [], [], idle)
                 if not ready:
                     return 0
             except (ConnectionError, TimeoutError):
@@ -143,6 +157,9 @@ def socket_body(environ: dict[str, Any], length: int) -> SocketBody | None:
     # Untouched so far: what the body buffered plus what the reader still owes is all of it.
     if not isinstance(owed, int) or len(buffered.getvalue()) + owed != length:
         return None
+    if sock.gettimeout() is None:
+        # A blocking socket would make splice wait for a stalled client forever.
+        sock.settimeout(IDLE_SECONDS)
     return SocketBody(sock, wsgi_input, length)
 
 

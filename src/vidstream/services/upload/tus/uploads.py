@@ -39,6 +39,7 @@ from vidstream.services.upload.tus.partial import (
     partial_size,
 )
 from vidstream.services.upload.tus.protocol import CHECKSUM_MISMATCH, Checksum
+from vidstream.services.upload.tus.publish import sealed_copy
 from vidstream.services.upload.tus.socket_body import SocketBody
 from vidstream.storage import StorageFullError
 from vidstream.web.access import owned_upload
@@ -220,14 +221,20 @@ def _append(upload: Upload, partial: Partial, chunk: Chunk) -> None:
         )
     partial.sync()
     if recorded < start + appended < length:
+        partial.fence()
         _record_offset(upload_id, start + appended)
     db.session.refresh(upload)
 
 
 def _finish(upload: Upload, partial: Partial) -> None:
-    """Hand the complete file to the form's own acceptance path; 4xx leaves nothing behind."""
+    """Hand a sealed copy of the file to the form's own acceptance path; 4xx leaves nothing.
+
+    The copy, not the partial file, is validated and stored: see :mod:`.publish`.
+    """
+    partial.fence()
     try:
-        video = accept_upload(upload.owner_id, partial.path, upload.filename, upload.title)
+        with sealed_copy(partial) as sealed:
+            video = accept_upload(upload.owner_id, sealed, upload.filename, upload.title)
     except AppError as error:
         if 400 <= error.status < 500:
             _discard(upload.id, partial)

@@ -19,6 +19,7 @@ from vidstream import current
 from vidstream.extensions import csrf
 from vidstream.models import Upload
 from vidstream.services.upload import bp
+from vidstream.services.upload.read_timeout import limit_reads
 from vidstream.services.upload.tus.partial import BodyStream
 from vidstream.services.upload.tus.protocol import (
     CHECKSUM_MISMATCH,
@@ -103,6 +104,7 @@ def _body(offset: int) -> Chunk:
         raise AppError(411, "Send the chunk with a Content-Length header.")
     checksum = parse_checksum(request.headers.get("Upload-Checksum"))
     length = request.content_length
+    limit_reads(request.environ)
     return Chunk(offset, length, _stream(length, checksum), checksum)
 
 
