@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from vidstream import current
 from vidstream.extensions import db
@@ -64,16 +64,24 @@ def _key(public_id: str) -> str:
     return f"{current.settings().redis_prefix}media:{public_id}"
 
 
-def _recipients(video_id: int) -> tuple[int, ...]:
-    query = select(Share.recipient_id).where(
-        Share.video_id == video_id,
+# The accounts a video is shared with, as "3,17", fetched with the video in one query.
+_RECIPIENTS = (
+    select(func.group_concat(Share.recipient_id))
+    .where(
+        Share.video_id == Video.id,
         Share.kind == ShareKind.ACCOUNT,
         Share.revoked_at.is_(None),
     )
-    return tuple(sorted(r for r in db.session.scalars(query) if r is not None))
+    .correlate(Video)
+    .scalar_subquery()
+)
 
 
-def _from_row(video: Video) -> MediaInfo:
+def _ids(joined: str | None) -> tuple[int, ...]:
+    return tuple(sorted(int(part) for part in (joined or "").split(",") if part))
+
+
+def _from_row(video: Video, recipients: str | None) -> MediaInfo:
     return MediaInfo(
         public_id=video.public_id,
         owner_id=video.owner_id,
@@ -87,7 +95,7 @@ def _from_row(video: Video) -> MediaInfo:
         poster=video.poster_ready,
         storyboard=video.storyboard_ready,
         visibility=video.visibility.value,
-        recipient_ids=_recipients(video.id),
+        recipient_ids=_ids(recipients),
         title=video.title,
     )
 
@@ -101,10 +109,10 @@ def media_info(public_id: str) -> MediaInfo | None:
             fields = json.loads(raw)
             fields["recipient_ids"] = tuple(fields.get("recipient_ids", ()))
             return MediaInfo(**fields)
-    video = db.session.scalar(select(Video).where(Video.public_id == public_id))
-    if video is None:
+    row = db.session.execute(select(Video, _RECIPIENTS).where(Video.public_id == public_id)).first()
+    if row is None:
         return None
-    info = _from_row(video)
+    info = _from_row(*row)
     if cache is not None:
         ttl = current.settings().media_cache_seconds
         cache.set(_key(public_id), json.dumps(asdict(info)), ex=ttl)
