@@ -7,6 +7,8 @@ from pathlib import Path
 
 import av
 
+from vidstream.media.sample_table import media_data_end
+
 # The largest frame accepted. Decoders are told too, so a header that claims more is
 # refused before a frame of that size is ever allocated.
 MAX_PIXELS = 8192 * 8192
@@ -14,6 +16,10 @@ MAX_PIXELS = 8192 * 8192
 # more (a fragment per frame of a long video) has only its first ones checked.
 MAX_CHECKED_BOXES = 100_000
 DAMAGED = "This MP4 file is damaged or incomplete, so it cannot be played."
+INCOMPLETE = (
+    "This MP4 file is incomplete: it ends before the video data its index describes. "
+    "Was the copy or download interrupted? Upload the whole file."
+)
 
 
 class NotMP4Error(ValueError):
@@ -85,6 +91,17 @@ def check_boxes(path: Path) -> None:
             if position + size > file_size and kind != b"mdat":
                 raise UnplayableVideoError(DAMAGED)
             position += size
+
+
+def check_media_data(path: Path) -> None:
+    """Require the file to hold every sample its index points at (422 if it was cut short).
+
+    Uploads are held to this; the pipeline is not, so an original damaged later in
+    storage still fails with how much of it plays.
+    """
+    end = media_data_end(path)
+    if end is not None and end > path.stat().st_size:
+        raise UnplayableVideoError(INCOMPLETE)
 
 
 def probe_video(path: Path) -> VideoProbe:
