@@ -67,6 +67,7 @@ class Settings:
     presigned_url_seconds: int = 300
     metrics_token: str = ""
     log_format: str = "text"
+    log_file: Path | None = None
     testing: bool = False
 
     @property
@@ -197,6 +198,15 @@ def _media_links(env: Mapping[str, str], storage_url: str, accel: str) -> tuple[
     return prefix, secret
 
 
+def _log_file(env: Mapping[str, str], data_dir: Path) -> Path | None:
+    """``VIDSTREAM_LOG_FILE``: every log line there, only warnings on the terminal.
+
+    A relative path is inside the data dir (``vidstream.log``, as ``dev.py run`` sets).
+    """
+    raw = env.get("VIDSTREAM_LOG_FILE", "").strip()
+    return data_dir / Path(raw).expanduser() if raw else None
+
+
 def _storage_url(env: Mapping[str, str], data_dir: Path) -> str:
     """Where media lives: a folder (the default, under the data dir) or an S3 bucket."""
     url = env.get("VIDSTREAM_STORAGE_URL", "").strip() or f"file://{data_dir / 'media'}"
@@ -294,6 +304,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         presigned_url_seconds=_presigned_url_seconds(env),
         metrics_token=env.get("VIDSTREAM_METRICS_TOKEN", "").strip(),
         log_format=_choice(env, "VIDSTREAM_LOG_FORMAT", "text", ("text", "json")),
+        log_file=_log_file(env, data_dir),
     )
     settings = replace(settings, **_limits(env), **overrides)
     if not settings.secret_key:
