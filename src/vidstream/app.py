@@ -76,7 +76,7 @@ def configure(app: Flask, settings: Settings) -> None:
         # Only as many X-Forwarded-* hops as there are proxies we run are believed.
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
-    configure_logging(settings.log_format)
+    configure_logging(settings.log_format, settings.log_file)
 
 
 def _engine_options(url: str) -> dict[str, Any]:

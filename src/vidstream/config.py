@@ -71,6 +71,7 @@ class Settings:
     log_format: str = "text"
     # Who may frame the embed pages (CSP frame-ancestors); every other page: nobody.
     embed_origins: tuple[str, ...] = ("*",)
+    log_file: Path | None = None
     testing: bool = False
 
     @property
@@ -217,6 +218,15 @@ def _media_links(env: Mapping[str, str], storage_url: str, accel: str) -> tuple[
     return prefix, secret
 
 
+def _log_file(env: Mapping[str, str], data_dir: Path) -> Path | None:
+    """``VIDSTREAM_LOG_FILE``: every log line there, only warnings on the terminal.
+
+    A relative path is inside the data dir (``vidstream.log``, as ``dev.py run`` sets).
+    """
+    raw = env.get("VIDSTREAM_LOG_FILE", "").strip()
+    return data_dir / Path(raw).expanduser() if raw else None
+
+
 def _storage_url(env: Mapping[str, str], data_dir: Path) -> str:
     """Where media lives: a folder (the default, under the data dir) or an S3 bucket."""
     url = env.get("VIDSTREAM_STORAGE_URL", "").strip() or f"file://{data_dir / 'media'}"
@@ -316,6 +326,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         metrics_token=env.get("VIDSTREAM_METRICS_TOKEN", "").strip(),
         log_format=_choice(env, "VIDSTREAM_LOG_FORMAT", "text", ("text", "json")),
         embed_origins=_embed_origins(env),
+        log_file=_log_file(env, data_dir),
     )
     settings = replace(settings, **_limits(env), **overrides)
     if not settings.secret_key:

@@ -18,6 +18,7 @@ from tests.support.leftovers import nothing_left_behind
 
 NOT_MP4 = "This file is not an MP4 video."
 DAMAGED = "This MP4 file is damaged or incomplete"
+INCOMPLETE = "This MP4 file is incomplete: it ends before the video data its index describes."
 # case -> status and the message (or its start) the uploader sees
 EXPECTED: dict[str, tuple[int, str]] = {
     "zero_bytes": (422, "The file is empty."),
@@ -25,6 +26,7 @@ EXPECTED: dict[str, tuple[int, str]] = {
     "header_only": (422, DAMAGED),
     "cut_in_index": (422, DAMAGED),
     "cut_before_index": (422, DAMAGED),
+    "cut_short": (422, INCOMPLETE),
     "webm_renamed": (415, NOT_MP4),
     "mkv_renamed": (415, NOT_MP4),
     "audio_only": (422, "This MP4 file has no video track."),

@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.conftest import AuthActions
+from tests.support.media import make_mp4
 from tests.support.pipeline import decode_over_http, process_now, video_id
 from tests.support.shapes import SHAPES, black_start, truncated
 from vidstream import current
@@ -121,7 +122,11 @@ def test_a_truncated_source_fails_with_a_reason_and_leaves_nothing(
     app: Flask, auth: AuthActions, tmp_path: Path
 ) -> None:
     auth.signup()
-    video = _upload(auth, truncated(tmp_path / "cut.mp4"))
+    video = _upload(auth, make_mp4(tmp_path / "whole.mp4", seconds=6, faststart=True))
+    # An upload cut short is refused (tests/badinput); an original damaged in storage
+    # afterwards still reaches the pipeline.
+    stored = current.storage(app).path(f"videos/{video['id']}/original.mp4")
+    stored.write_bytes(truncated(tmp_path / "cut.mp4").read_bytes())
     assert process_now(app, video["id"])[1] is Outcome.FAILED
     after = auth.client.get(f"/api/videos/{video['id']}").get_json()["video"]
     assert after["status"] == "failed"

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, _settings
 from vidstream import create_app, current
 from vidstream.ops.logs import log_formatter
 
@@ -133,3 +133,13 @@ def test_json_log_lines_carry_level_logger_and_extra_fields() -> None:
     assert line["public_id"] == "abc"
     assert "time" in line
     assert log_formatter("text").format(record) == "WARNING vidstream.x: hi you"
+
+
+def test_readyz_says_when_the_schema_is_behind_and_what_to_run(tmp_path: Path) -> None:
+    unmigrated = create_app(_settings(tmp_path / "data", None, None))
+    answer = unmigrated.test_client().get("/readyz")
+    assert answer.status_code == 503
+    assert answer.get_json()["down"] == {
+        "schema": "the database is empty (no schema yet); this vidstream needs revision "
+        "0004: run `vidstream db upgrade`"
+    }

@@ -44,6 +44,16 @@ def cut_in_index(path: Path, faststart: Path) -> Path:
     return path
 
 
+def cut_short(path: Path, faststart: Path) -> Path:
+    """The first 30% of ``faststart`` (index in front): the index whole, most data missing.
+
+    What an interrupted copy leaves. Its first frames decode, so only the index tells.
+    """
+    data = faststart.read_bytes()
+    path.write_bytes(data[: len(data) * 3 // 10])
+    return path
+
+
 def cut_before_index(path: Path) -> Path:
     """A file with its index at the end, cut off before the index (a copy that stopped)."""
     whole = baseline_mp4(path.with_suffix(".whole.mp4"))
@@ -137,6 +147,7 @@ HOSTILE_MEDIA: dict[str, Callable[[Path, Path], Path]] = {
     "header_only": header_only,
     "cut_in_index": cut_in_index,
     "cut_before_index": lambda out, _sample: cut_before_index(out),
+    "cut_short": cut_short,
     "webm_renamed": lambda out, _sample: make_webm(out),
     "mkv_renamed": lambda out, _sample: matroska(out),
     "audio_only": lambda out, _sample: make_audio_only_mp4(out),

@@ -11,13 +11,20 @@ from typing import Any
 import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger as GunicornLogger
 from sqlalchemy.exc import SQLAlchemyError
 
 from vidstream import current
 from vidstream.app import create_app
-from vidstream.cli.worker import WorkerChild, concurrency_default, wants_embedded_worker
+from vidstream.cli.worker import (
+    WorkerChild,
+    concurrency_default,
+    schema_ready,
+    wants_embedded_worker,
+)
 from vidstream.config import DEFAULT_PORTS, SERVICES, Settings, load_settings
 from vidstream.extensions import db
+from vidstream.ops.logs import console_for_warnings
 from vidstream.ops.metrics import enable_multiprocess, worker_exited
 from vidstream.services.upload.staging import sweep_staging
 from vidstream.services.upload.tus.uploads import collect_expired_uploads
@@ -41,6 +48,17 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
+class FileLogger(GunicornLogger):  # type: ignore[misc]
+    """gunicorn's log into the log file, with its warnings and errors on the terminal too."""
+
+    def setup(self, cfg: Any) -> None:
+        """gunicorn's own setup (the file is ``errorlog``), plus a console for warnings."""
+        super().setup(cfg)
+        console = console_for_warnings("text")
+        console._gunicorn = True  # type: ignore[attr-defined]  # a reload replaces it
+        self.error_log.addHandler(console)
+
+
 def _reset_connections(_server: Any, worker: Any) -> None:
     """Never share database connections made before the fork with a worker."""
     with worker.app.application.app_context():
@@ -53,7 +71,7 @@ def _sweep_staging(worker: Any) -> None:
 
 
 def _collect_expired_uploads(app: Flask) -> None:
-    """Start-up housekeeping of the upload service; a schema not yet migrated only warns."""
+    """Start-up housekeeping of the upload service; a database error here only warns."""
     if "upload" not in current.settings(app).services:
         return
     with app.app_context():
@@ -93,12 +111,10 @@ def serve(
     metrics_dir = f"{service or 'all'}-{socket.gethostname()}-{port}"
     enable_multiprocess(Path(tempfile.gettempdir()) / "vidstream-metrics" / metrics_dir)
     app = create_app(settings, services=[service] if service else None)
+    revision = schema_ready(app)
     sweep_staging(settings.staging_dir)
     _collect_expired_uploads(app)
-    names = service or "auth, upload and stream"
-    click.echo(
-        f"vidstream ({names}) is running at http://{host}:{port} (Ctrl+C stops it)", err=True
-    )
+    _greet(settings, service, f"http://{host}:{port}", revision)
     GunicornServer(
         app,
         {
@@ -110,8 +126,7 @@ def serve(
             "graceful_timeout": 30,
             "keepalive": 5,
             "accesslog": os.environ.get("VIDSTREAM_ACCESS_LOG") or None,
-            "errorlog": "-",
-            "loglevel": "info",
+            **_log_options(settings),
             "post_fork": _reset_connections,
             "post_worker_init": _sweep_staging,
             "child_exit": worker_exited,
@@ -120,6 +135,23 @@ def serve(
             **_worker_hooks(settings, service, with_worker),
         },
     ).run()
+
+
+def _greet(settings: Settings, service: str | None, url: str, revision: str) -> None:
+    """The few lines a person starting the server needs: state, URL, where things are."""
+    names = service or "auth, upload and stream"
+    logs = f"; logs in {settings.log_file}" if settings.log_file else ""
+    click.echo(f"database ready (revision {revision})", err=True)
+    click.echo(f"vidstream ({names}) is running at {url}", err=True)
+    click.echo(f"data in {settings.data_dir}{logs}", err=True)
+    click.echo("Ctrl+C stops it", err=True)
+
+
+def _log_options(settings: Settings) -> dict[str, Any]:
+    """gunicorn's log: on stderr, or into the log file with only warnings on stderr."""
+    if settings.log_file is None:
+        return {"errorlog": "-", "loglevel": "info"}
+    return {"errorlog": str(settings.log_file), "loglevel": "info", "logger_class": FileLogger}
 
 
 def _worker_hooks(settings: Settings, service: str | None, wanted: bool | None) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from vidstream.config import Settings, load_settings
 from vidstream.jobs.celery_app import QUEUES
 from vidstream.jobs.worker import run_worker
 from vidstream.media.encoders import EncoderUnavailable
+from vidstream.migrations.runner import SchemaBehind, ensure_schema
 
 DEFAULT_CONCURRENCY = 2
 STOP_GRACE_SECONDS = 4
@@ -66,6 +67,7 @@ def worker(
     if ping:
         _ping(app, settings)
         return
+    schema_ready(app)
     try:
         run_worker(
             app,
@@ -73,11 +75,20 @@ def worker(
             queues=_queue_names(queues),
             loglevel=loglevel.upper(),
             parent_pid=parent_pid,
+            quiet=parent_pid is not None or settings.log_file is not None,
         )
     except EncoderUnavailable as error:
         raise click.ClickException(
             f"VIDSTREAM_VIDEO_ENCODER={settings.video_encoder}: {error}"
         ) from None
+
+
+def schema_ready(app: Flask) -> str:
+    """Migrate the embedded database or check an external one; stop with one line if behind."""
+    try:
+        return ensure_schema(app)
+    except SchemaBehind as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _ping(app: Flask, settings: Settings) -> None:

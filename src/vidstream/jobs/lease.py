@@ -94,6 +94,7 @@ class Lease:
     token: str
     ttl: int
     attempts: int
+    step: str | None = None  # the last step reported, for the log
     _last_report: float = field(default=0.0, repr=False)
 
     def report(self, step: ProcessingStep, progress: float, *, force: bool = False) -> None:
@@ -105,7 +106,7 @@ class Lease:
         now = time.monotonic()
         if not force and now - self._last_report < REPORT_EVERY_SECONDS:
             return
-        self._last_report = now
+        self._last_report, self.step = now, step.value
         result = db.session.execute(
             update(VideoJob)
             .where(VideoJob.video_id == self.video_id, VideoJob.lease_token == self.token)

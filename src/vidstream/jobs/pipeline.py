@@ -55,10 +55,25 @@ def run_stage(video_id: int, stage: Stage) -> Outcome:
         log.warning("video %s: another worker took it over", facts.public_id)
         return Outcome.SKIPPED
     except VideoGone:
-        records.remove_derived(facts.public_id)
-        return Outcome.SKIPPED
+        return _stopped_for_delete(facts, lease)
+    except Exception:
+        # A file the delete removed fails whatever step reads it; that is no error.
+        if records.video_exists(video_id):
+            raise
+        return _stopped_for_delete(facts, lease)
     finally:
         lease.release()
+
+
+def _stopped_for_delete(facts: VideoFacts, lease: Lease) -> Outcome:
+    """The video was deleted while this job ran: remove what the job stored since, say so once."""
+    records.remove_all_files(facts.public_id)
+    log.info(
+        "video %s was deleted during processing; stopped at %s, scratch files removed",
+        facts.public_id,
+        lease.step or "the start",
+    )
+    return Outcome.SKIPPED
 
 
 def _run_guarded(lease: Lease, facts: VideoFacts, settings: Settings, stage: Stage) -> Outcome:
@@ -81,6 +96,8 @@ def _run_guarded(lease: Lease, facts: VideoFacts, settings: Settings, stage: Sta
         failure = MediaFailure(str(error))
     except av.FFmpegError as error:
         failure = MediaFailure("This video could not be read: the file is damaged.", str(error))
+    if not records.video_exists(facts.id):
+        raise VideoGone(f"video {facts.id} was deleted")
     log.warning("video %s failed: %s %s", facts.public_id, failure.reason, failure.detail or "")
     records.mark_failed(facts, failure.reason, failure.detail)
     return Outcome.FAILED

@@ -107,6 +107,19 @@ def remove_derived(public_id: str) -> None:
         storage.delete_prefix(prefix)
 
 
+def video_exists(video_id: int) -> bool:
+    """Whether the video's row is still there (a fresh read, after any failed statement)."""
+    db.session.rollback()
+    found = db.session.scalar(select(Video.id).where(Video.id == video_id)) is not None
+    db.session.commit()
+    return found
+
+
+def remove_all_files(public_id: str) -> None:
+    """Delete whatever a job stored for a video deleted while it ran (the original too)."""
+    current.storage().delete_prefix(f"videos/{public_id}/")
+
+
 def mark_failed(facts: VideoFacts, reason: str, detail: str | None = None) -> None:
     """``failed`` with a reason a person can act on; no derived file is left behind."""
     db.session.rollback()

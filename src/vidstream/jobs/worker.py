@@ -7,9 +7,11 @@ import os
 import signal
 import socket
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any
 
+from celery.exceptions import SecurityWarning
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 from flask import Flask
 
@@ -71,8 +73,14 @@ def run_worker(
     queues: tuple[str, ...] = QUEUES,
     loglevel: str = "INFO",
     parent_pid: int | None = None,
+    quiet: bool = False,
 ) -> None:
-    """Choose the encoder, then consume ``queues`` until told to stop."""
+    """Choose the encoder, then consume ``queues`` until told to stop.
+
+    ``quiet`` leaves out Celery's start-up banner and its warning about running as
+    root, for the worker ``vidstream serve`` runs beside itself: that one is exactly
+    as privileged as the server, and accepts JSON only (the warning is about pickle).
+    """
     settings = current.settings(app)
     encoder = choose_encoder(settings.video_encoder)
     log.info("video encoder: %s (VIDSTREAM_VIDEO_ENCODER=%s)", encoder, settings.video_encoder)
@@ -80,8 +88,11 @@ def run_worker(
     _connect_signals(app, Sweeper(app, sweep_interval(settings)))
     if parent_pid:
         _watch_parent(parent_pid, _stop_own_group)
+    if quiet:
+        warnings.filterwarnings("ignore", category=SecurityWarning)
     celery_app.worker_main(
         [
+            *(["--quiet"] if quiet else []),  # an option of celery itself, before "worker"
             "worker",
             f"--loglevel={loglevel}",
             f"--queues={','.join(queues)}",

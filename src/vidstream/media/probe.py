@@ -8,6 +8,7 @@ from pathlib import Path
 import av
 
 from vidstream.media.limits import DECODER_THREADS, INPUT_FORMAT, MAX_PIXELS
+from vidstream.media.sample_table import media_data_end
 
 # Decoders are told MAX_PIXELS too, so a header that claims more is refused before a
 # frame of that size is ever allocated.
@@ -15,6 +16,10 @@ from vidstream.media.limits import DECODER_THREADS, INPUT_FORMAT, MAX_PIXELS
 # more (a fragment per frame of a long video) has only its first ones checked.
 MAX_CHECKED_BOXES = 100_000
 DAMAGED = "This MP4 file is damaged or incomplete, so it cannot be played."
+INCOMPLETE = (
+    "This MP4 file is incomplete: it ends before the video data its index describes. "
+    "Was the copy or download interrupted? Upload the whole file."
+)
 
 
 class NotMP4Error(ValueError):
@@ -112,6 +117,17 @@ def check_frame_sizes(container: av.container.InputContainer) -> None:
             raise UnplayableVideoError(
                 f"This video's frame size ({width}x{height}) is not supported."
             )
+
+
+def check_media_data(path: Path) -> None:
+    """Require the file to hold every sample its index points at (422 if it was cut short).
+
+    Uploads are held to this; the pipeline is not, so an original damaged later in
+    storage still fails with how much of it plays.
+    """
+    end = media_data_end(path)
+    if end is not None and end > path.stat().st_size:
+        raise UnplayableVideoError(INCOMPLETE)
 
 
 def probe_video(path: Path) -> VideoProbe:

@@ -1,7 +1,8 @@
 """Operations endpoints on every app: liveness, readiness and Prometheus metrics.
 
 ``/healthz`` only says the process answers. ``/readyz`` checks what a request needs
-(database, Redis when configured, storage) and answers 503 naming what is down.
+(database and its schema, Redis when configured, storage) and answers 503 naming what
+is down; a schema that is behind is named with the command that brings it up to date.
 ``/metrics`` is for the monitoring system, not the public: it answers loopback
 clients, or anyone presenting ``VIDSTREAM_METRICS_TOKEN`` as a Bearer token.
 """
@@ -12,12 +13,13 @@ import hmac
 import logging
 import time
 
-from flask import Blueprint, Flask, Response, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from vidstream import current
 from vidstream.extensions import db
+from vidstream.migrations.runner import SchemaBehind, check_schema
 from vidstream.ops.metrics import metrics, render_metrics
 from vidstream.web.errors import AppError
 
@@ -36,6 +38,10 @@ def _check_database() -> None:
     db.session.execute(text("SELECT 1"))
 
 
+def _check_schema() -> None:
+    check_schema(current_app)
+
+
 def _check_redis() -> None:
     client = current.redis()
     if client is not None:
@@ -47,16 +53,25 @@ def _check_storage() -> None:
     storage.check_ready()
 
 
-CHECKS = {"database": _check_database, "redis": _check_redis, "storage": _check_storage}
+CHECKS = {
+    "database": _check_database,
+    "schema": _check_schema,
+    "redis": _check_redis,
+    "storage": _check_storage,
+}
 
 
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    """200 when database, Redis and storage answer; 503 naming each one that does not."""
+    """200 when database, schema, Redis and storage are fine; 503 naming each one that is not."""
     down: dict[str, str] = {}
     for name, check in CHECKS.items():
+        if name == "schema" and "database" in down:
+            continue
         try:
             check()
+        except SchemaBehind as error:
+            down[name] = str(error)
         except Exception as error:
             down[name] = error.__class__.__name__
     db.session.rollback()

@@ -18,7 +18,13 @@ from vidstream.config import Settings
 from vidstream.extensions import db
 from vidstream.jobs.tasks import enqueue_processing
 from vidstream.media.faststart import moov_at_front
-from vidstream.media.probe import NotMP4Error, UnplayableVideoError, VideoProbe, probe_video
+from vidstream.media.probe import (
+    NotMP4Error,
+    UnplayableVideoError,
+    VideoProbe,
+    check_media_data,
+    probe_video,
+)
 from vidstream.models import User, Video, VideoJob, VideoStatus
 from vidstream.models.video import new_public_id, original_key
 from vidstream.ops.metrics import metrics
@@ -119,15 +125,17 @@ def precheck_request(user_id: int, content_length: int | None) -> None:
 
 
 def validate_media(path: Path) -> VideoProbe:
-    """Probe the staged file: 415 if it is not an MP4, 422 if it cannot be played."""
+    """Probe the staged file: 415 if not an MP4, 422 if it cannot be played or is cut short."""
     if path.stat().st_size == 0:
         raise AppError(422, "The file is empty.")
     try:
-        return probe_video(path)
+        probe = probe_video(path)
+        check_media_data(path)
     except NotMP4Error as error:
         raise AppError(415, str(error)) from None
     except UnplayableVideoError as error:
         raise AppError(422, str(error)) from None
+    return probe
 
 
 def accept_upload(user_id: int, staged: Path, filename: str | None, title: str | None) -> Video:
