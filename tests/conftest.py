@@ -20,14 +20,13 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
+from tests.support.accounts import AuthActions
 from tests.support.media import make_mp4
+from tests.support.stores import TEST_DB, TEST_REDIS
 from vidstream import create_app, current
 from vidstream.config import Settings, load_settings
 from vidstream.extensions import db
 from vidstream.migrations.runner import upgrade_database
-
-TEST_DB = os.environ.get("VIDSTREAM_TEST_DATABASE_URL", "").strip()
-TEST_REDIS = os.environ.get("VIDSTREAM_TEST_REDIS_URL", "").strip()
 
 
 def _unreachable(what: str, error: Exception) -> None:
@@ -135,41 +134,6 @@ def client(app: Flask) -> FlaskClient:
 def runner(app: Flask) -> FlaskCliRunner:
     """A CLI runner bound to the app."""
     return app.test_cli_runner()
-
-
-class AuthActions:
-    """Sign up, sign in and out the way a browser does, CSRF token included."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-
-    def csrf(self) -> str:
-        """The CSRF token for this client's session."""
-        token: str = self.client.get("/api/session").get_json()["csrf_token"]
-        return token
-
-    def signup(self, username: str = "alice", password: str = "correct horse", **kw: Any) -> Any:
-        """Create an account (and be signed in as it)."""
-        data = {"username": username, "password": password, "confirm": password}
-        return self.client.post("/signup", data={**data, "csrf_token": self.csrf()}, **kw)
-
-    def signin(self, username: str = "alice", password: str = "correct horse", **kw: Any) -> Any:
-        """Sign in with an existing account."""
-        data = {"username": username, "password": password, "csrf_token": self.csrf()}
-        return self.client.post("/signin", data=data, **kw)
-
-    def signout(self) -> Any:
-        """End the session."""
-        return self.client.post("/signout", data={"csrf_token": self.csrf()})
-
-    def upload(
-        self, path: Path, *, title: str = "", json: bool = False, name: str | None = None
-    ) -> Any:
-        """Upload a file through the form endpoint."""
-        headers = {"Accept": "application/json"} if json else {}
-        with open(path, "rb") as fh:
-            data = {"filename": (fh, name or path.name), "title": title, "csrf_token": self.csrf()}
-            return self.client.post("/upload", data=data, headers=headers)
 
 
 @pytest.fixture

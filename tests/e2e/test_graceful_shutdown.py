@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.servers import free_ports, start_vidstream, wait_for_url
+from tests.support.servers import free_ports, start_vidstream, wait_for_url
 from vidstream import create_app, current
 from vidstream.config import load_settings
 from vidstream.extensions import db

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.servers import (
+from tests.support.servers import (
     ServerProcess,
     free_ports,
     start_vidstream,

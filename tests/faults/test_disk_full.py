@@ -4,7 +4,7 @@ The server's data directory (staging and media, and in the embedded mode its ses
 files and rate-limit counters) is on a small tmpfs mounted for the test; the database
 stays where the test's settings put it. A filler file leaves less room than an upload
 needs. Both uploads must get 507 with a clear message (at once, as the declared size
-cannot fit; tests/services/test_disk_room.py runs a disk out of room mid-body) and
+cannot fit; tests/services/upload/test_disk_room.py runs a disk out of room mid-body) and
 leave nothing half-written:
 a form upload no staging file, a tus upload exactly the bytes its offset records, so
 it can resume. With not one byte left, every answer is still a clear one, even after

@@ -13,8 +13,8 @@ import requests
 from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import ClientError
 
-from tests.e2e.servers import free_ports
 from tests.support.s3server import CREDENTIALS
+from tests.support.servers import free_ports
 from vidstream.storage import ObjectNotFound, StorageError, StorageFullError
 from vidstream.storage.s3 import MIN_PART_SIZE, S3Storage
 from vidstream.storage.s3_errors import storage_error

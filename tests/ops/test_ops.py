@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from vidstream import create_app, current
 from vidstream.ops.logs import log_formatter
 
