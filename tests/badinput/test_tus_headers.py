@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 from tests.support.corpus import corpus_settings, header_text, labelled
 from tests.support.leftovers import changes, nothing_left_behind, snapshot
 from tests.support.tus import OCTETS, Tus, b64
+from vidstream import current
+from vidstream.services.upload.tus.partial import partial_path
 
 HUGE = "9" * 40
 ABSENT = None  # a header left out of the request
@@ -224,13 +226,16 @@ def test_any_patch_appends_exactly_or_changes_nothing(
         "mismatched": digest("md5", b"another body"),
     }
     headers = {name: placeholders.get(value or "", value) for name, value in headers.items()}
-    before = snapshot(app)
+    partial = partial_path(current.settings(app), started.rsplit("/", 1)[1])
+    before, stored = snapshot(app), partial.read_bytes()
     response = tus.send("PATCH", started, headers, data=body)
     event(f"status {response.status_code}")
     assert response.status_code == 204 or 400 <= response.status_code < 500
     now = int(tus.head(started).headers["Upload-Offset"])
     if response.status_code == 204:
         assert now == offset + len(body) == int(response.headers["Upload-Offset"])
+        assert partial.read_bytes() == stored + body
     else:
         assert now == offset
+        assert partial.read_bytes() == stored
         assert not changes(before, snapshot(app))

@@ -185,10 +185,11 @@ def test_conditional_requests(alice: dict[str, Any], auth: AuthActions, sample_m
     assert auth.client.get(url, headers={"If-None-Match": etag}).status_code == 304
     assert auth.client.get(url, headers={"If-Modified-Since": modified}).status_code == 304
     assert auth.client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
-    same = auth.client.get(url, headers={"Range": "bytes=0-9", "If-Range": etag})
-    assert same.status_code == 206 and len(same.data) == 10
-    by_date = auth.client.get(url, headers={"Range": "bytes=0-9", "If-Range": modified})
-    assert by_date.status_code == 206
+    same = auth.client.get(url, headers={"Range": "bytes=10-19", "If-Range": etag})
+    assert same.status_code == 206 and same.data == sample_mp4.read_bytes()[10:20]
+    assert same.headers["Content-Range"] == f"bytes 10-19/{sample_mp4.stat().st_size}"
+    by_date = auth.client.get(url, headers={"Range": "bytes=10-19", "If-Range": modified})
+    assert by_date.status_code == 206 and by_date.data == sample_mp4.read_bytes()[10:20]
     changed = auth.client.get(url, headers={"Range": "bytes=0-9", "If-Range": '"stale"'})
     assert changed.status_code == 200
     assert changed.data == sample_mp4.read_bytes()
