@@ -20,14 +20,13 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
+from tests.support.accounts import AuthActions
 from tests.support.media import make_mp4
+from tests.support.stores import TEST_DB, TEST_REDIS, make_settings
 from vidstream import create_app, current
-from vidstream.config import Settings, load_settings
+from vidstream.config import Settings
 from vidstream.extensions import db
 from vidstream.migrations.runner import upgrade_database
-
-TEST_DB = os.environ.get("VIDSTREAM_TEST_DATABASE_URL", "").strip()
-TEST_REDIS = os.environ.get("VIDSTREAM_TEST_REDIS_URL", "").strip()
 
 
 def _unreachable(what: str, error: Exception) -> None:
@@ -51,7 +50,7 @@ def external_database_url() -> Iterator[str | None]:
     except sa.exc.OperationalError as error:
         _unreachable("the test MySQL/MariaDB server", error)
     url = TEST_DB.rstrip("/") + "/" + name
-    migrate = create_app(_settings(Path(f"/tmp/{name}"), url, None))
+    migrate = create_app(make_settings(Path(f"/tmp/{name}"), url, None))
     upgrade_database(migrate)
     with migrate.app_context():
         db.engine.dispose()
@@ -73,22 +72,6 @@ def redis_url() -> str | None:
     return TEST_REDIS
 
 
-def _settings(
-    data_dir: Path, database_url: str | None, redis_url: str | None, **extra: Any
-) -> Settings:
-    overrides: dict[str, Any] = {
-        "data_dir": data_dir,
-        "secret_key": secrets.token_urlsafe(40),
-        "testing": True,
-        "redis_url": redis_url,
-        "redis_prefix": f"vstest:{secrets.token_hex(4)}:",
-        **extra,
-    }
-    if database_url:
-        overrides["database_url"] = database_url
-    return load_settings(env={}, **overrides)
-
-
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     """Per-test settings overrides; override this fixture to change limits."""
@@ -103,7 +86,7 @@ def settings(
     settings_overrides: dict[str, Any],
 ) -> Settings:
     """Settings for one test: its own data dir, database rows and Redis prefix."""
-    return _settings(tmp_path / "data", external_database_url, redis_url, **settings_overrides)
+    return make_settings(tmp_path / "data", external_database_url, redis_url, **settings_overrides)
 
 
 @pytest.fixture
@@ -135,41 +118,6 @@ def client(app: Flask) -> FlaskClient:
 def runner(app: Flask) -> FlaskCliRunner:
     """A CLI runner bound to the app."""
     return app.test_cli_runner()
-
-
-class AuthActions:
-    """Sign up, sign in and out the way a browser does, CSRF token included."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-
-    def csrf(self) -> str:
-        """The CSRF token for this client's session."""
-        token: str = self.client.get("/api/session").get_json()["csrf_token"]
-        return token
-
-    def signup(self, username: str = "alice", password: str = "correct horse", **kw: Any) -> Any:
-        """Create an account (and be signed in as it)."""
-        data = {"username": username, "password": password, "confirm": password}
-        return self.client.post("/signup", data={**data, "csrf_token": self.csrf()}, **kw)
-
-    def signin(self, username: str = "alice", password: str = "correct horse", **kw: Any) -> Any:
-        """Sign in with an existing account."""
-        data = {"username": username, "password": password, "csrf_token": self.csrf()}
-        return self.client.post("/signin", data=data, **kw)
-
-    def signout(self) -> Any:
-        """End the session."""
-        return self.client.post("/signout", data={"csrf_token": self.csrf()})
-
-    def upload(
-        self, path: Path, *, title: str = "", json: bool = False, name: str | None = None
-    ) -> Any:
-        """Upload a file through the form endpoint."""
-        headers = {"Accept": "application/json"} if json else {}
-        with open(path, "rb") as fh:
-            data = {"filename": (fh, name or path.name), "title": title, "csrf_token": self.csrf()}
-            return self.client.post("/upload", data=data, headers=headers)
 
 
 @pytest.fixture

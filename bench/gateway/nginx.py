@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.e2e.servers import render_gateway_config
+from tests.support.servers import render_gateway_config
 
 from bench.common.procs import HOST
 

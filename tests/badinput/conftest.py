@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.services.test_tus import Tus
 from tests.support.hostile_media import HOSTILE_MEDIA
+from tests.support.tus import Tus
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def settings_overrides() -> dict[str, Any]:
 @pytest.fixture
 def tus(app: Flask) -> Tus:
     """A tus client signed in with an access token of its own user, ``uploader``."""
-    return Tus(app, "uploader")
+    return Tus.with_token(app, "uploader")
 
 
 @pytest.fixture(scope="session")

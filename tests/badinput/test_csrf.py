@@ -17,10 +17,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from tests.conftest import AuthActions
-from tests.services.test_tus import OCTETS, V
+from tests.support.accounts import AuthActions
 from tests.support.corpus import labelled
 from tests.support.leftovers import nothing_left_behind
+from tests.support.tus import OCTETS, TUS_RESUMABLE, Tus
 from vidstream.extensions import db
 from vidstream.models import AccessToken
 from vidstream.web.errors import CSRF_FAILED
@@ -53,10 +53,9 @@ def site(app: Flask, sample_mp4: Path) -> Site:
     assert created.status_code == 201
     with app.app_context():
         token_id = db.session.scalars(select(AccessToken.id)).one()
-    tus_headers = {**V, "Upload-Length": "10", "X-CSRFToken": alice.csrf()}
-    upload_url = alice.client.post("/api/uploads/", headers=tus_headers).headers["Location"]
-    first_byte = {**V, "Upload-Offset": "0", "Content-Type": OCTETS, "X-CSRFToken": alice.csrf()}
-    assert alice.client.patch(upload_url, data=b"1", headers=first_byte).status_code == 204
+    tus = Tus(alice.client, {"X-CSRFToken": alice.csrf()})
+    upload_url = tus.create(10).headers["Location"]
+    assert tus.patch(upload_url, 0, b"1").status_code == 204
     visitor = AuthActions(app.test_client())
     visitor.csrf()  # a session of its own, as a visitor of the sign-in page has
     return Site(app, alice, visitor, video_id, token_id, upload_url, sample_mp4)
@@ -126,20 +125,23 @@ WRITES: dict[str, Write] = {
     "stream.delete": Write(True, form(lambda s: f"/stream/{s.video_id}/delete")),
     "stream.api_delete": Write(True, script("DELETE", lambda s: f"/api/videos/{s.video_id}", {})),
     "upload.tus.tus_create": Write(
-        True, script("POST", lambda s: "/api/uploads/", {**V, "Upload-Length": "10"})
+        True, script("POST", lambda s: "/api/uploads/", {**TUS_RESUMABLE, "Upload-Length": "10"})
     ),
     "upload.tus.tus_patch": Write(
         True,
         script(
             "PATCH",
             lambda s: s.upload_url,
-            {**V, "Upload-Offset": "1", "Content-Type": OCTETS},
+            {**TUS_RESUMABLE, "Upload-Offset": "1", "Content-Type": OCTETS},
             b"2",
         ),
     ),
-    "upload.tus.tus_delete": Write(True, script("DELETE", lambda s: s.upload_url, V)),
+    "upload.tus.tus_delete": Write(True, script("DELETE", lambda s: s.upload_url, TUS_RESUMABLE)),
     "upload.tus.tus_override": Write(
-        True, script("POST", lambda s: s.upload_url, {**V, "X-HTTP-Method-Override": "DELETE"})
+        True,
+        script(
+            "POST", lambda s: s.upload_url, {**TUS_RESUMABLE, "X-HTTP-Method-Override": "DELETE"}
+        ),
     ),
 }
 

@@ -15,10 +15,10 @@ from typing import Any, NamedTuple
 from flask import Flask
 from hypothesis import event, given
 
-from tests.conftest import AuthActions
-from tests.services.test_tus import Tus
+from tests.support.accounts import AuthActions
 from tests.support.corpus import corpus_settings, file_names, labelled
 from tests.support.leftovers import Snapshot, changes, snapshot
+from tests.support.tus import Tus
 from vidstream import current
 
 
@@ -117,11 +117,8 @@ def form_upload(auth: AuthActions, sample: Path, name: str) -> Any:
 
 def tus_upload(tus: Tus, sample: Path, name: str) -> dict[str, Any]:
     """Upload ``sample`` with tus, ``name`` as its filename metadata; return the new video."""
-    data = sample.read_bytes()
-    url = tus.new(len(data), name=name)
-    done = tus.patch(url, 0, data)
-    assert done.status_code == 204, done.get_json()
-    answer = tus.client.get(f"/api/videos/{done.headers['Upload-Video-Id']}", headers=tus.auth)
+    video_id = tus.upload(sample.read_bytes(), name=name)
+    answer = tus.client.get(f"/api/videos/{video_id}", headers=tus.auth)
     video: dict[str, Any] = answer.get_json()["video"]
     return video
 

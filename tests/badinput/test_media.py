@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.conftest import AuthActions
-from tests.services.test_tus import Tus, b64
+from tests.support.accounts import AuthActions
 from tests.support.hostile_media import HOSTILE_MEDIA
 from tests.support.leftovers import nothing_left_behind
+from tests.support.tus import Tus, b64
 
 NOT_MP4 = "This file is not an MP4 video."
 DAMAGED = "This MP4 file is damaged or incomplete"

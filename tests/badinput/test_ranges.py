@@ -17,7 +17,7 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from tests.support.corpus import corpus_settings, header_text, labelled
 
 HUGE = "99999999999999999999"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -14,9 +13,11 @@ from flask import Flask
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from tests.services.test_tus import OCTETS, Tus, b64
 from tests.support.corpus import corpus_settings, header_text, labelled
 from tests.support.leftovers import changes, nothing_left_behind, snapshot
+from tests.support.tus import OCTETS, Tus, b64
+from vidstream import current
+from vidstream.services.upload.tus.partial import partial_path
 
 HUGE = "9" * 40
 ABSENT = None  # a header left out of the request
@@ -25,15 +26,6 @@ ABSENT = None  # a header left out of the request
 def digest(algorithm: str, data: bytes) -> str:
     """An Upload-Checksum value for ``data``."""
     return f"{algorithm} {base64.b64encode(hashlib.new(algorithm, data).digest()).decode()}"
-
-
-def send(tus: Tus, method: str, url: str, headers: Mapping[str, str | None], **kw: Any) -> Any:
-    """A request with the client's credentials and version, ``headers`` applied on top
-    (a None value removes that header)."""
-    merged = {**tus.auth, **headers}
-    return tus.client.open(
-        url, method=method, headers={k: v for k, v in merged.items() if v is not None}, **kw
-    )
 
 
 def check_refusal(response: Any, status: int) -> None:
@@ -78,7 +70,7 @@ def creation_cases(max_size: int) -> dict[str, tuple[dict[str, str | None], int]
 def test_refused_creations_leave_nothing(app: Flask, tus: Tus) -> None:
     for case, (headers, status) in creation_cases(1000).items():
         with labelled(case), nothing_left_behind(app):
-            response = send(tus, "POST", "/api/uploads/", {"Upload-Length": "10", **headers})
+            response = tus.send("POST", "/api/uploads/", {"Upload-Length": "10", **headers})
             check_refusal(response, status)
 
 
@@ -96,18 +88,18 @@ def test_refused_creations_with_a_body_leave_nothing(app: Flask, tus: Tus) -> No
     for case, (headers, status) in cases.items():
         with labelled(case), nothing_left_behind(app):
             merged = {"Upload-Length": "100", "Content-Type": OCTETS, **headers}
-            check_refusal(send(tus, "POST", "/api/uploads/", merged, data=body), status)
+            check_refusal(tus.send("POST", "/api/uploads/", merged, data=body), status)
     with nothing_left_behind(app):
         chunked = {"Upload-Length": "100", "Content-Type": OCTETS, "Transfer-Encoding": "chunked"}
         check_refusal(
-            send(tus, "POST", "/api/uploads/", chunked, input_stream=io.BytesIO(body)), 411
+            tus.send("POST", "/api/uploads/", chunked, input_stream=io.BytesIO(body)), 411
         )
 
 
 def test_valid_but_unusual_metadata_is_accepted(app: Flask, tus: Tus) -> None:
     for metadata in ("", ",,,", "filename", "is_confidential,filename YQ==", f"x {b64('é')}"):
-        created = send(
-            tus, "POST", "/api/uploads/", {"Upload-Length": "10", "Upload-Metadata": metadata}
+        created = tus.send(
+            "POST", "/api/uploads/", {"Upload-Length": "10", "Upload-Metadata": metadata}
         )
         assert created.status_code == 201, (metadata, created.get_json())
         assert tus.delete(created.headers["Location"]).status_code == 204
@@ -151,7 +143,7 @@ def test_refused_patches_change_nothing(app: Flask, tus: Tus, started: str) -> N
     for case, (headers, status) in patch_cases(body).items():
         with labelled(case), nothing_left_behind(app):
             merged = {"Upload-Offset": "1", "Content-Type": OCTETS, **headers}
-            check_refusal(send(tus, "PATCH", started, merged, data=body), status)
+            check_refusal(tus.send("PATCH", started, merged, data=body), status)
     with nothing_left_behind(app):
         too_long = tus.patch(started, 1, b"y" * 1000)
     check_refusal(too_long, 413)
@@ -197,7 +189,7 @@ def test_any_creation_is_accepted_or_refused_cleanly(
     app: Flask, tus: Tus, headers: dict[str, str | None], body: bytes
 ) -> None:
     before = snapshot(app)
-    response = send(tus, "POST", "/api/uploads/", headers, data=body)
+    response = tus.send("POST", "/api/uploads/", headers, data=body)
     event(f"status {response.status_code}")
     assert response.status_code == 201 or 400 <= response.status_code < 500
     assert response.headers["Tus-Resumable"] == "1.0.0"
@@ -234,13 +226,16 @@ def test_any_patch_appends_exactly_or_changes_nothing(
         "mismatched": digest("md5", b"another body"),
     }
     headers = {name: placeholders.get(value or "", value) for name, value in headers.items()}
-    before = snapshot(app)
-    response = send(tus, "PATCH", started, headers, data=body)
+    partial = partial_path(current.settings(app), started.rsplit("/", 1)[1])
+    before, stored = snapshot(app), partial.read_bytes()
+    response = tus.send("PATCH", started, headers, data=body)
     event(f"status {response.status_code}")
     assert response.status_code == 204 or 400 <= response.status_code < 500
     now = int(tus.head(started).headers["Upload-Offset"])
     if response.status_code == 204:
         assert now == offset + len(body) == int(response.headers["Upload-Offset"])
+        assert partial.read_bytes() == stored + body
     else:
         assert now == offset
+        assert partial.read_bytes() == stored
         assert not changes(before, snapshot(app))

@@ -11,7 +11,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from tests.support.corpus import corpus_settings, labelled
 from tests.support.leftovers import changes, nothing_left_behind, snapshot
 from vidstream.services.auth.forms import USERNAME_RULE

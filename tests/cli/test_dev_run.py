@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.servers import ROOT, free_ports, start_process, wait_for_url
+from tests.support.servers import ROOT, free_ports, start_process, wait_for_url
 
 pytestmark = pytest.mark.e2e
 ONE_SCREEN = 10

@@ -12,8 +12,9 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.conftest import TEST_DB, _settings
-from tests.e2e.servers import (
+from tests.support.media import make_mp4
+from tests.support.pipeline import decode_over_http
+from tests.support.servers import (
     HOST,
     ServerProcess,
     free_ports,
@@ -21,13 +22,12 @@ from tests.e2e.servers import (
     vidstream_executable,
     wait_for_url,
 )
-from tests.support.media import make_mp4
-from tests.support.pipeline import decode_over_http
+from tests.support.stores import TEST_DB, make_settings
 from vidstream import create_app
-from vidstream.migrations.runner import upgrade_database
+from vidstream.migrations.runner import required_revision, upgrade_database
 
 pytestmark = pytest.mark.e2e
-BEHIND = "this vidstream needs revision 0004: run `vidstream db upgrade`"
+BEHIND = f"this vidstream needs revision {required_revision()}: run `vidstream db upgrade`"
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_serve_on_an_empty_data_dir_signs_up_uploads_and_plays_at_once(
     assert played.returncode == 0 and played.errors == "", played.errors
     assert abs(played.seconds - 2) <= 0.5
     log = server[0].log.read_text()
-    assert "database ready (revision 0004)" in log
+    assert f"database ready (revision {required_revision()})" in log
     assert "Traceback" not in log and "no such table" not in log
 
 
@@ -117,7 +117,7 @@ def test_serve_refuses_an_unmigrated_external_database_with_one_line(
     lines = refused.stderr.strip().splitlines()
     assert lines == [f"Error: the database is empty (no schema yet); {BEHIND}"], refused.stderr
 
-    behind = create_app(_settings(tmp_path / "data", empty_mariadb, None))
+    behind = create_app(make_settings(tmp_path / "data", empty_mariadb, None))
     upgrade_database(behind, "0001")
     ready = behind.test_client().get("/readyz")
     assert ready.status_code == 503

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from tests.e2e.servers import (
+from tests.support.servers import (
     ROOT,
     check_nginx_config,
     free_ports,

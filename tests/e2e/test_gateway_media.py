@@ -21,7 +21,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from tests.e2e.servers import (
+from tests.support.servers import (
     HOST,
     free_ports,
     render_gateway_config,

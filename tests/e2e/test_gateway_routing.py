@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.servers import (
+from tests.support.servers import (
     HOST,
     ServerProcess,
     free_ports,

@@ -1,8 +1,9 @@
 """SIGTERM lets a download in progress finish before ``vidstream serve`` exits.
 
 curl fetches a 24 MiB video at 6 MiB/s (about 4 s, more than loopback socket buffers
-can hold at once), and the server is told to stop one second in. The download must
-still arrive whole, and the server must then exit by itself.
+can hold at once), and the server is told to stop once the first MiB has arrived. When
+gunicorn has taken the signal the download is still under way; it must still arrive
+whole, and the server must then exit by itself.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import secrets
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.servers import free_ports, start_vidstream, wait_for_url
+from tests.support.servers import ServerProcess, free_ports, start_vidstream, wait_for_url
+from tests.support.waiting import wait_until
 from vidstream import create_app, current
 from vidstream.config import load_settings
 from vidstream.extensions import db
@@ -57,6 +58,15 @@ def _store_video(data_dir: str, body: bytes) -> tuple[str, str]:
     return public_id, secret
 
 
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def _took_sigterm(server: ServerProcess) -> bool:
+    """Whether gunicorn's master has taken the signal (and so passed it to its worker)."""
+    return "Handling signal: term" in server.log.read_text(errors="replace")
+
+
 def test_sigterm_finishes_the_download_in_flight(tmp_path: Path) -> None:
     curl = shutil.which("curl")
     if curl is None:
@@ -77,10 +87,11 @@ def test_sigterm_finishes_the_download_in_flight(tmp_path: Path) -> None:
             [curl, "-s", "-f", "-H", f"Authorization: Bearer {secret}", "--limit-rate", "6M",
              "-o", str(out), f"{server.url}/media/{public_id}/original.mp4"],
         )  # fmt: skip
-        time.sleep(1.0)
+        wait_until("the download to be under way", lambda: _size(out) >= MIB)
         server.popen.send_signal(signal.SIGTERM)
-        time.sleep(0.5)
+        wait_until("the server to take the signal", lambda: _took_sigterm(server))
         assert server.popen.poll() is None, "the server stopped before the download finished"
+        assert download.poll() is None and _size(out) < SIZE, "SIGTERM came too late to test"
         assert download.wait(timeout=20) == 0
         assert hashlib.sha256(out.read_bytes()).digest() == hashlib.sha256(body).digest()
         assert server.popen.wait(timeout=15) == 0

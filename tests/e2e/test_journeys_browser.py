@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.e2e.browser import (
+from tests.support.browser import (
     DESKTOP,
     PHONE,
     Screenshots,

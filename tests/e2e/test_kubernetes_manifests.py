@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from tests.e2e.servers import GATEWAY_TEMPLATE, ROOT, gateway_placeholders
+from tests.support.servers import GATEWAY_TEMPLATE, ROOT, gateway_placeholders
 from vidstream.config import DEFAULT_PORTS, load_settings
 
 try:

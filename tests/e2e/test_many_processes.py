@@ -29,7 +29,10 @@ import requests
 import sqlalchemy as sa
 from tusclient.client import TusClient
 
-from tests.e2e.servers import (
+from tests.support.media import make_mp4
+from tests.support.pipeline import decode_over_http
+from tests.support.s3server import CREDENTIALS, moto_server, new_bucket, s3_client, storage_url
+from tests.support.servers import (
     HOST,
     ServerProcess,
     forget_accounts,
@@ -44,9 +47,6 @@ from tests.e2e.servers import (
     vidstream_executable,
     wait_for_url,
 )
-from tests.support.media import make_mp4
-from tests.support.pipeline import decode_over_http
-from tests.support.s3server import CREDENTIALS, moto_server, new_bucket, s3_client, storage_url
 
 pytestmark = pytest.mark.e2e
 

@@ -15,8 +15,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import update
 
-from tests.conftest import AuthActions
-from tests.e2e.browser import chromium, sign_in, wait_until
+from tests.support.accounts import AuthActions
+from tests.support.browser import chromium, sign_in, wait_until
 from tests.support.media import make_mp4
 from tests.support.pipeline import live_server, process_now
 from vidstream.extensions import db

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.e2e.servers import (
+from tests.support.servers import (
     HOST,
     ROOT,
     ServerProcess,

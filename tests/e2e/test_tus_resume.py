@@ -27,7 +27,10 @@ from sqlalchemy import select
 from tusclient.client import TusClient
 from tusclient.exceptions import TusCommunicationError
 
-from tests.e2e.servers import (
+from tests.support.consistency import assert_consistent
+from tests.support.media import make_large_mp4
+from tests.support.proxy import PausingProxy
+from tests.support.servers import (
     HOST,
     ServerProcess,
     free_ports,
@@ -36,9 +39,6 @@ from tests.e2e.servers import (
     vidstream_executable,
     wait_for_url,
 )
-from tests.support.consistency import assert_consistent
-from tests.support.media import make_large_mp4
-from tests.support.proxy import PausingProxy
 from vidstream import current
 from vidstream.config import Settings
 from vidstream.extensions import db

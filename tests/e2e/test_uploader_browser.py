@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from tests.e2e.browser import chromium, serve, sign_in, wait_until
+from tests.support.browser import chromium, serve, sign_in, wait_until
 from tests.support.media import make_large_mp4, make_mp4
 from vidstream import current
 from vidstream.config import Settings

@@ -13,8 +13,12 @@ import requests
 from flask import Flask
 from sqlalchemy import select
 
-from tests.conftest import AuthActions
-from tests.e2e.servers import (
+from tests.support.accounts import AuthActions
+from tests.support.consistency import assert_consistent
+from tests.support.media import make_mp4
+from tests.support.pipeline import decode_over_http, live_server
+from tests.support.restartable import server_env
+from tests.support.servers import (
     ServerProcess,
     free_ports,
     start_process,
@@ -22,10 +26,6 @@ from tests.e2e.servers import (
     vidstream_executable,
     wait_for_url,
 )
-from tests.support.consistency import assert_consistent
-from tests.support.media import make_mp4
-from tests.support.pipeline import decode_over_http, live_server
-from tests.support.restartable import server_env
 from vidstream import current
 from vidstream.config import Settings
 from vidstream.extensions import db

@@ -20,7 +20,7 @@ import pytest
 import requests
 from flask import Flask
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from tests.support.consistency import assert_consistent, staging_leftovers, stored_files
 from tests.support.media import make_large_mp4
 from tests.support.private_servers import PrivateServer, mariadb_server, mariadb_url

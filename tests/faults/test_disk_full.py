@@ -4,21 +4,31 @@ The server's data directory (staging and media, and in the embedded mode its ses
 files and rate-limit counters) is on a small tmpfs mounted for the test; the database
 stays where the test's settings put it. A filler file leaves less room than an upload
 needs. Both uploads must get 507 with a clear message (at once, as the declared size
-cannot fit; tests/services/test_disk_room.py runs a disk out of room mid-body) and
+cannot fit; tests/services/upload/test_disk_room.py runs a disk out of room mid-body) and
 leave nothing half-written:
 a form upload no staging file, a tus upload exactly the bytes its offset records, so
 it can resume. With not one byte left, every answer is still a clear one, even after
 the server is restarted. Once the fillers are deleted, the tus upload resumes and a
 form upload succeeds.
+
+A PATCH that fits when it starts meets a full disk halfway through its body in the
+last test: the body is spliced from gunicorn's socket to the file, the disk is filled
+between two parts of it, and what it wrote is cut back to the recorded offset.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import socket
 import subprocess
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -157,6 +167,12 @@ class Alice:
             fh.seek(offset)
             return requests.patch(url, data=fh, headers=headers, timeout=60)
 
+    def patch_bytes(self, url: str, offset: int, data: bytes) -> requests.Response:
+        """Send ``data`` at ``offset`` in one PATCH."""
+        headers = {**TUS, **self.bearer, "Upload-Offset": str(offset)}
+        headers["Content-Type"] = "application/offset+octet-stream"
+        return requests.patch(url, data=data, headers=headers, timeout=60)
+
     def offset(self, url: str) -> int:
         """The upload's offset, as HEAD reports it."""
         answer = requests.head(url, headers={**TUS, **self.bearer}, timeout=10)
@@ -206,7 +222,7 @@ def test_a_full_disk_is_507_leaves_nothing_half_written_and_recovers(
     _assert_error(alice.patch(url, source, 0), 507, "storage_full")
     offset = alice.offset(url)
     partial = data_dir / "staging" / "tus" / url.rsplit("/", 1)[1]
-    assert partial.stat().st_size == offset  # what is recorded, and not one byte more
+    assert partial.stat().st_size == offset == 0  # refused before its body: nothing written
     assert _free_bytes(small_disk) >= ROOM - MIB
     assert_consistent(server.env)
 
@@ -231,4 +247,88 @@ def test_a_full_disk_is_507_leaves_nothing_half_written_and_recovers(
         f"videos/{again.json()['video']['id']}/original.mp4",
     }
     assert staging_leftovers(data_dir) == [] and not partial.exists()
+    assert_consistent(server.env)
+
+
+def _send_patch(url: str, bearer: dict[str, str], offset: int, body: bytes) -> socket.socket:
+    """Open a PATCH of ``body`` at ``offset`` over a raw socket; send only its headers."""
+    parts = urlsplit(url)
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=60)
+    head = [
+        f"PATCH {parts.path} HTTP/1.1",
+        f"Host: {parts.netloc}",
+        *(f"{name}: {value}" for name, value in {**TUS, **bearer}.items()),
+        f"Upload-Offset: {offset}",
+        "Content-Type: application/offset+octet-stream",
+        f"Content-Length: {len(body)}",
+    ]
+    sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
+    return sock
+
+
+def _send_quietly(sock: socket.socket, data: bytes) -> None:
+    """Send ``data``; the server may answer and close before taking all of it."""
+    with contextlib.suppress(OSError):
+        sock.sendall(data)
+
+
+def _answer(sock: socket.socket) -> tuple[int, dict[str, Any]]:
+    """The status and JSON body of the one answer on ``sock``."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        piece = sock.recv(65536)
+        assert piece, f"the connection closed without an answer: {received!r}"
+        received += piece
+    head, _, body = received.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    fields = dict(line.split(": ", 1) for line in lines[1:])
+    length = int({k.lower(): v for k, v in fields.items()}["content-length"])
+    while len(body) < length:
+        piece = sock.recv(65536)
+        assert piece, "the connection closed in the middle of the answer"
+        body += piece
+    return int(lines[0].split()[1]), json.loads(body[:length])
+
+
+def test_a_disk_that_fills_while_a_tus_body_arrives_is_507_and_cut_back(
+    app: Flask, server: RestartableServer, small_disk: Path, sample_mp4: Path, tmp_path: Path
+) -> None:
+    """The body is spliced from gunicorn's socket to the partial file; the disk runs out
+    between two parts of it. The PATCH is 507, the bytes it had written are cut back to
+    the offset recorded before it, and the upload resumes to a byte-exact file."""
+    data_dir = small_disk / "data"
+    alice = Alice.sign_in(app, server.url)
+    source = make_large_mp4(tmp_path / "trip.mp4", UPLOAD)
+    data = source.read_bytes()
+    url = alice.create_tus(UPLOAD)
+    partial = data_dir / "staging" / "tus" / url.rsplit("/", 1)[1]
+    recorded = MIB
+    first = alice.patch_bytes(url, 0, data[:recorded])
+    assert first.status_code == 204, first.text
+    assert alice.offset(url) == recorded
+
+    arrived = 2 * MIB
+    sock = _send_patch(url, alice.bearer, recorded, data[recorded:])
+    with sock:
+        _send_quietly(sock, data[recorded : recorded + arrived])
+        wait_until(
+            "the first part of the body to reach the disk",
+            lambda: partial.stat().st_size == recorded + arrived,
+        )
+        filler = _fill(small_disk, "filler", 0)
+        sender = threading.Thread(target=_send_quietly, args=(sock, data[recorded + arrived :]))
+        sender.start()
+        status, answer = _answer(sock)
+        sender.join(timeout=60)
+    assert status == 507, answer
+    assert answer["error"]["code"] == "storage_full"
+    assert answer["error"]["message"] in FULL_MESSAGES
+
+    filler.unlink()
+    assert partial.stat().st_size == alice.offset(url) == recorded
+    assert partial.read_bytes() == data[:recorded]
+    resumed = alice.patch_bytes(url, recorded, data[recorded:])
+    assert resumed.status_code == 204, resumed.text
+    video_id = resumed.headers["Upload-Video-Id"]
+    assert (data_dir / "media" / "videos" / video_id / "original.mp4").read_bytes() == data
     assert_consistent(server.env)

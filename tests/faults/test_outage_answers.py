@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import AuthActions
-from tests.e2e.servers import free_ports
+from tests.support.accounts import AuthActions
+from tests.support.servers import free_ports
 from vidstream import create_app, current
 from vidstream.config import load_settings
 from vidstream.extensions import db

@@ -19,9 +19,9 @@ import pytest
 import requests
 from flask import Flask
 
-from tests.e2e.servers import HOST
 from tests.support.consistency import assert_consistent
 from tests.support.restartable import RestartableServer, server_env, serving
+from tests.support.servers import HOST
 from tests.support.videos import add_raw_video
 from vidstream.config import Settings
 from vidstream.services.auth.logic import create_user

@@ -19,7 +19,7 @@ import requests
 from flask import Flask
 from sqlalchemy import select
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from tests.support.consistency import assert_consistent, staging_leftovers, stored_files
 from tests.support.media import make_large_mp4
 from tests.support.restartable import RestartableServer, server_env, serving

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import select, update
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from tests.support.pipeline import process_now
 from vidstream import current
 from vidstream.cli import main

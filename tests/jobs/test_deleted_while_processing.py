@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from tests.support.media import make_mp4
 from tests.support.pipeline import video_id
 from vidstream import current

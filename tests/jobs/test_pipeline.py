@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from tests.support.media import make_mp4
 from tests.support.pipeline import decode_over_http, process_now, video_id
 from tests.support.shapes import SHAPES, black_start, truncated

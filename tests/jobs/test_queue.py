@@ -17,7 +17,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from tests.support.media import make_mp4
 from tests.support.pipeline import video_id
 from vidstream import current

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from tests.support.pipeline import decode_over_http, parse_master, parse_segments, process_now
 from tests.support.shapes import SHAPES
 from vidstream.jobs.context import Outcome

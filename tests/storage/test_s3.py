@@ -13,8 +13,8 @@ import requests
 from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import ClientError
 
-from tests.e2e.servers import free_ports
 from tests.support.s3server import CREDENTIALS
+from tests.support.servers import free_ports
 from vidstream.storage import ObjectNotFound, StorageError, StorageFullError
 from vidstream.storage.s3 import MIN_PART_SIZE, S3Storage
 from vidstream.storage.s3_errors import storage_error
@@ -67,7 +67,7 @@ def test_a_reader_never_mixes_two_versions(storage: S3Storage, tmp_path: Path) -
             reader.read(10)
 
 
-def test_download_links_are_signed_and_expire(
+def test_download_links_are_signed_and_say_when_they_expire(
     storage: S3Storage, tmp_path: Path, moto_url: str
 ) -> None:
     storage.put_file(KEY, _file(tmp_path, 1000))
@@ -80,7 +80,9 @@ def test_download_links_are_signed_and_expire(
     assert len(query["X-Amz-Signature"][0]) == 64
     assert query["response-content-type"] == ["image/jpeg"]
     assert CREDENTIALS["AWS_SECRET_ACCESS_KEY"] not in url
-    # moto does not check signatures or expiry, but it refuses an unsigned request.
+    # moto checks neither signatures nor expiry (S3 does), but refuses an unsigned
+    # request. Expiry is tested where vidstream enforces it: the gateway's /_signed/
+    # links (tests/e2e/test_gateway_media.py).
     assert requests.get(url.split("?")[0], timeout=10).status_code == 403
     assert requests.get(url, timeout=10).status_code == 200
 

@@ -14,11 +14,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from tusclient.client import TusClient
 
-from tests.conftest import AuthActions
-from tests.e2e.servers import free_ports
+from tests.support.accounts import AuthActions
 from tests.support.media import make_large_mp4, make_mp4
 from tests.support.pipeline import live_server, parse_master, parse_segments, process_now
 from tests.support.s3server import storage_url
+from tests.support.servers import free_ports
 from vidstream.cli import main
 from vidstream.config import Settings
 from vidstream.extensions import db

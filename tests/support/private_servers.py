@@ -22,7 +22,7 @@ import pymysql
 import pytest
 import redis
 
-from tests.e2e.servers import HOST, free_ports
+from tests.support.servers import HOST, free_ports
 
 
 class PrivateServerError(RuntimeError):

@@ -1,6 +1,6 @@
 """``vidstream serve`` on one port, killed with SIGKILL and started again by a test.
 
-Builds on tests/e2e/servers.py: each run is a process group of its own (gunicorn's
+Builds on tests/support/servers.py: each run is a process group of its own (gunicorn's
 master and workers), logged to a file per run. Runs use one gunicorn worker and no
 job worker beside the server, which keeps these tests light on CPU.
 """
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.e2e.servers import (
+from tests.support.servers import (
     HOST,
     ServerProcess,
     free_ports,

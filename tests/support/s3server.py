@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import boto3
 import pytest
 
-from tests.e2e.servers import HOST, free_ports, start_process, wait_for_url
+from tests.support.servers import HOST, free_ports, start_process, wait_for_url
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from tests.support.pipeline import process_now
 from vidstream.extensions import db
 from vidstream.media_index import forget_link

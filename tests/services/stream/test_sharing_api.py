@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from vidstream.extensions import db
 from vidstream.models import Share
 

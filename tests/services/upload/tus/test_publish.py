@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.services.test_tus import Tus
+from tests.support.tus import Tus
 from vidstream import current
 from vidstream.services.upload.tus.partial import partial_path
 
 
 @pytest.fixture
 def tus(app: Flask) -> Tus:
-    return Tus(app, "alice")
+    return Tus.with_token(app, "alice")
 
 
 def test_a_descriptor_of_the_partial_cannot_reach_the_stored_original(

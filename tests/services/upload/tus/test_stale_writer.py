@@ -19,12 +19,12 @@ import pytest
 import requests
 from flask import Flask
 
-from tests.e2e.servers import HOST
 from tests.support.hostile_manifests import dash_manifest
 from tests.support.listener import listening
 from tests.support.media import make_mp4
 from tests.support.pipeline import process_now
 from tests.support.restartable import RestartableServer, server_env, serving
+from tests.support.servers import HOST
 from tests.support.videos import add_raw_video
 from tests.support.waiting import wait_until
 from vidstream import current

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from tests.conftest import TEST_DB
+from tests.support.stores import TEST_DB
 from vidstream import create_app
 from vidstream.config import load_settings
 from vidstream.extensions import db

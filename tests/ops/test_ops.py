@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import AuthActions, _settings
+from tests.support.accounts import AuthActions
 from vidstream import create_app, current
+from vidstream.config import Settings
+from vidstream.migrations.runner import required_revision
 from vidstream.ops.logs import log_formatter
 
 OUTSIDE = {"REMOTE_ADDR": "203.0.113.7"}
@@ -135,11 +138,16 @@ def test_json_log_lines_carry_level_logger_and_extra_fields() -> None:
     assert log_formatter("text").format(record) == "WARNING vidstream.x: hi you"
 
 
-def test_readyz_says_when_the_schema_is_behind_and_what_to_run(tmp_path: Path) -> None:
-    unmigrated = create_app(_settings(tmp_path / "data", None, None))
+def test_readyz_says_when_the_schema_is_behind_and_what_to_run(
+    tmp_path: Path, settings: Settings
+) -> None:
+    fresh = tmp_path / "fresh"
+    unmigrated = create_app(
+        replace(settings, data_dir=fresh, database_url=f"sqlite:///{fresh / 'vidstream.db'}")
+    )
     answer = unmigrated.test_client().get("/readyz")
     assert answer.status_code == 503
     assert answer.get_json()["down"] == {
         "schema": "the database is empty (no schema yet); this vidstream needs revision "
-        "0004: run `vidstream db upgrade`"
+        f"{required_revision()}: run `vidstream db upgrade`"
     }

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
+from tests.support.tus import Tus
 from vidstream import create_app
 from vidstream.config import ConfigError, Settings, load_settings
 from vidstream.web.ratelimit_store import SQLiteCounterStorage
@@ -73,8 +74,7 @@ def test_uploads_are_limited_per_user(auth: AuthActions, sample_mp4: Path) -> No
     auth.signup("alice")
     assert auth.upload(sample_mp4, json=True).status_code == 201
     assert auth.upload(sample_mp4, json=True).status_code == 429
-    headers = {"Tus-Resumable": "1.0.0", "Upload-Length": "10", "X-CSRFToken": auth.csrf()}
-    assert auth.client.post("/api/uploads/", headers=headers).status_code == 429
+    assert Tus(auth.client, {"X-CSRFToken": auth.csrf()}).create(10).status_code == 429
 
 
 @pytest.mark.parametrize("settings_overrides", [{"limit_api_user": "5/minute"}])

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import select
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from vidstream import current
 from vidstream.cli import main
 from vidstream.extensions import db

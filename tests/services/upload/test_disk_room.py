@@ -11,9 +11,9 @@ from typing import Any, NamedTuple
 import pytest
 from flask import Flask
 
-from tests.conftest import AuthActions
-from tests.services.test_tus import Tus
+from tests.support.accounts import AuthActions
 from tests.support.leftovers import nothing_left_behind
+from tests.support.tus import Tus
 from vidstream import current
 from vidstream.services.upload import logic
 from vidstream.services.upload.staging import StagedUploadRequest
@@ -59,7 +59,7 @@ def test_a_form_upload_larger_than_the_free_space_is_507_at_once(
 def test_a_tus_chunk_larger_than_the_free_space_is_507_and_resumable(
     app: Flask, sample_mp4: Path, free_bytes: list[int]
 ) -> None:
-    tus = Tus(app, "alice")
+    tus = Tus.with_token(app, "alice")
     data = sample_mp4.read_bytes()
     url = tus.new(len(data))
     free_bytes[0] = logic.DISK_HEADROOM_BYTES + 1000
@@ -109,7 +109,7 @@ def test_a_disk_that_fills_during_a_form_body_is_507_and_leaves_nothing(
 def test_a_disk_that_fills_during_a_tus_body_keeps_what_is_recorded(
     app: Flask, sample_mp4: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tus = Tus(app, "alice")
+    tus = Tus.with_token(app, "alice")
     data = sample_mp4.read_bytes()
     url = tus.new(len(data))
     assert tus.patch(url, 0, data[:1000]).status_code == 204

@@ -19,14 +19,13 @@ from typing import Any
 import pytest
 import schemathesis
 from flask import Flask
-from flask.testing import FlaskClient
 from schemathesis import Case
 
-from tests.api.conftest import ApiUser, make_api_user
+from tests.support.accounts import ApiUser, make_api_user
+from tests.support.tus import OCTETS, Tus
 
 SEED = 20240601
 MAX_EXAMPLES = 40
-OCTETS = "application/offset+octet-stream"
 # Statuses the tus protocol prescribes for bad input, besides the generic ones.
 REFUSALS = ["400", "401", "404", "405", "409", "411", "412", "413", "415", "422", "429"]
 # Without a required header: a missing Tus-Resumable is 412; a PATCH without
@@ -45,15 +44,12 @@ class Resources:
     """Uploads and videos of one user, made through the API, for ids that exist."""
 
     def __init__(self, app: Flask, user: ApiUser) -> None:
-        self.client: FlaskClient = app.test_client()
-        self.headers = {**user.bearer, "Tus-Resumable": "1.0.0"}
+        self.tus = Tus(app.test_client(), user.bearer)
 
     def upload(self, length: int = 1000, data: bytes | None = None) -> str:
         """A new upload's id; with ``data`` (the whole file) it is finished at once."""
-        headers = {**self.headers, "Upload-Length": str(length)}
-        if data is not None:
-            headers["Content-Type"] = OCTETS
-        response = self.client.post("/api/uploads/", headers=headers, data=data or b"")
+        headers = {} if data is None else {"Content-Type": OCTETS}
+        response = self.tus.create(length, data=data or b"", headers=headers)
         assert response.status_code == 201, response.get_json()
         location: str = response.headers["Location"]
         return location.rsplit("/", 1)[1]
@@ -61,7 +57,7 @@ class Resources:
     def video(self, mp4: bytes) -> tuple[str, str]:
         """(finished upload id, the video it became)."""
         upload_id = self.upload(len(mp4), mp4)
-        head = self.client.head(f"/api/uploads/{upload_id}", headers=self.headers)
+        head = self.tus.head(f"/api/uploads/{upload_id}")
         return upload_id, head.headers["Upload-Video-Id"]
 
 

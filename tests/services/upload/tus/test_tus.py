@@ -13,63 +13,19 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
+from tests.support.tus import OCTETS, TUS_RESUMABLE, Tus, b64
 from vidstream import current
 from vidstream.extensions import db
-from vidstream.models import Upload, User, Video
+from vidstream.models import Upload, Video
 from vidstream.models.base import utcnow
-from vidstream.services.auth.tokens import create_token
 from vidstream.services.upload.tus import partial as tus_partial
 from vidstream.services.upload.tus.partial import locked_partial, partial_path
-
-V = {"Tus-Resumable": "1.0.0"}
-OCTETS = "application/offset+octet-stream"
-
-
-def b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
-
-
-class Tus:
-    """A tus client over Flask's test client, authenticated with a Bearer token."""
-
-    def __init__(self, app: Flask, username: str) -> None:
-        self.app = app
-        self.client = app.test_client()
-        AuthActions(self.client).signup(username)
-        with app.app_context():
-            user_id = db.session.scalar(select(User.id).where(User.username == username))
-            assert user_id is not None
-            _token, secret = create_token(user_id, "tests")
-        self.client = app.test_client()  # no session cookie: the token alone
-        self.auth = {"Authorization": f"Bearer {secret}", **V}
-
-    def create(self, length: int, metadata: str | None = None, **kw: Any) -> Any:
-        headers = {**self.auth, "Upload-Length": str(length), **kw.pop("headers", {})}
-        if metadata is not None:
-            headers["Upload-Metadata"] = metadata
-        return self.client.post("/api/uploads/", headers=headers, **kw)
-
-    def new(self, length: int, name: str = "clip.mp4") -> str:
-        response = self.create(length, f"filename {b64(name)},filetype {b64('video/mp4')}")
-        assert response.status_code == 201, response.get_json()
-        location: str = response.headers["Location"]
-        return location
-
-    def patch(self, url: str, offset: int, data: bytes, **headers: str) -> Any:
-        all_headers = {**self.auth, "Upload-Offset": str(offset), "Content-Type": OCTETS}
-        return self.client.patch(url, data=data, headers={**all_headers, **headers})
-
-    def head(self, url: str) -> Any:
-        return self.client.head(url, headers=self.auth)
-
-    def delete(self, url: str) -> Any:
-        return self.client.delete(url, headers=self.auth)
 
 
 @pytest.fixture
 def tus(app: Flask) -> Tus:
-    return Tus(app, "alice")
+    return Tus.with_token(app, "alice")
 
 
 def _leftovers(app: Flask) -> tuple[int, int, list[str], list[str]]:
@@ -132,10 +88,10 @@ def test_requests_without_a_user_get_401(tus: Tus, client: FlaskClient) -> None:
         ("patch", url),
         ("delete", url),
     ):
-        response = getattr(client, method)(target, headers={**V, "Upload-Length": "5"})
+        response = getattr(client, method)(target, headers={**TUS_RESUMABLE, "Upload-Length": "5"})
         assert response.status_code == 401, method
         assert response.headers["Tus-Resumable"] == "1.0.0"
-    bad = {**V, "Authorization": "Bearer vs_not-a-real-token"}
+    bad = {**TUS_RESUMABLE, "Authorization": "Bearer vs_not-a-real-token"}
     response = client.head(url, headers=bad)
     assert response.status_code == 401
     assert "invalid_token" in response.headers["WWW-Authenticate"]
@@ -231,7 +187,7 @@ def test_offset_mismatch_is_409(tus: Tus) -> None:
 def test_malformed_creation_is_400(
     app: Flask, tus: Tus, headers: dict[str, str], status: int
 ) -> None:
-    response = tus.client.post("/api/uploads/", headers={**tus.auth, **headers})
+    response = tus.send("POST", "/api/uploads/", headers)
     assert response.status_code == status
     assert _leftovers(app)[0] == 0
 
@@ -255,12 +211,12 @@ def test_unknown_upload_is_404(tus: Tus) -> None:
 def test_other_users_cannot_see_or_touch_an_upload(app: Flask, tus: Tus) -> None:
     url = tus.new(10)
     assert tus.patch(url, 0, b"12345").status_code == 204
-    mallory = Tus(app, "mallory")
+    mallory = Tus.with_token(app, "mallory")
     assert mallory.head(url).status_code == 404
     assert mallory.patch(url, 5, b"evil!").status_code == 404
     assert mallory.delete(url).status_code == 404
-    override = {**mallory.auth, "X-HTTP-Method-Override": "DELETE"}
-    assert mallory.client.post(url, headers=override).status_code == 404
+    override = {"X-HTTP-Method-Override": "DELETE"}
+    assert mallory.send("POST", url, override).status_code == 404
     assert tus.head(url).headers["Upload-Offset"] == "5"
     assert _partial_bytes(app, url) == b"12345"
 
@@ -308,13 +264,13 @@ def test_termination_deletes_upload_and_bytes(app: Flask, tus: Tus) -> None:
 
 def test_method_override(app: Flask, tus: Tus) -> None:
     url = tus.new(4)
-    patch = {**tus.auth, "X-HTTP-Method-Override": "PATCH", "Upload-Offset": "0"}
-    response = tus.client.post(url, data=b"ab", headers={**patch, "Content-Type": OCTETS})
+    patch = {"X-HTTP-Method-Override": "PATCH", "Upload-Offset": "0", "Content-Type": OCTETS}
+    response = tus.send("POST", url, patch, data=b"ab")
     assert response.status_code == 204
     assert response.headers["Upload-Offset"] == "2"
-    assert tus.client.post(url, headers=tus.auth).status_code == 405
-    delete = {**tus.auth, "X-HTTP-Method-Override": "DELETE"}
-    assert tus.client.post(url, headers=delete).status_code == 204
+    assert tus.send("POST", url).status_code == 405
+    delete = {"X-HTTP-Method-Override": "DELETE"}
+    assert tus.send("POST", url, delete).status_code == 204
     assert _leftovers(app)[0] == 0
 
 
@@ -473,21 +429,20 @@ def test_progress_is_recorded_while_a_body_streams(
     monkeypatch.setattr(tus_logic, "_record_offset", spy)
     url = tus.new(10_000)
     public_id = url.rsplit("/", 1)[1]
-    headers = {**tus.auth, "Upload-Offset": "0", "Content-Type": OCTETS}
-    tus.client.patch(url, input_stream=_Breaks(b"x" * 4700, 10_000), headers=headers)
+    headers = {"Upload-Offset": "0", "Content-Type": OCTETS}
+    tus.send("PATCH", url, headers, input_stream=_Breaks(b"x" * 4700, 10_000))
     assert recorded == [1000, 2000, 3000, 4000, 4700]
     assert tus.head(url).headers["Upload-Offset"] == "4700"
 
 
 def test_browser_session_needs_the_csrf_header(app: Flask, auth: AuthActions) -> None:
     auth.signup()
-    headers = {**V, "Upload-Length": "10"}
-    assert auth.client.post("/api/uploads/", headers=headers).status_code == 400
-    response = auth.client.post("/api/uploads/", headers={**headers, "X-CSRFToken": auth.csrf()})
+    without, with_csrf = Tus(auth.client, {}), Tus(auth.client, {"X-CSRFToken": auth.csrf()})
+    assert without.create(10).status_code == 400
+    response = with_csrf.create(10)
     assert response.status_code == 201
     url = response.headers["Location"]
-    patch = {**V, "Upload-Offset": "0", "Content-Type": OCTETS}
-    assert auth.client.patch(url, data=b"1", headers=patch).status_code == 400
-    ok = auth.client.patch(url, data=b"1", headers={**patch, "X-CSRFToken": auth.csrf()})
+    assert without.patch(url, 0, b"1").status_code == 400
+    ok = with_csrf.patch(url, 0, b"1")
     assert ok.status_code == 204
-    assert auth.client.head(url, headers=V).headers["Upload-Offset"] == "1"
+    assert without.head(url).headers["Upload-Offset"] == "1"

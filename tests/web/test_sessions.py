@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 
 
 def test_a_request_that_leaves_the_session_alone_does_not_rewrite_it(auth: AuthActions) -> None:

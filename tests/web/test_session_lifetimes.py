@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from vidstream.web import sessions as session_guard
 
 

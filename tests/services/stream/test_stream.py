@@ -7,14 +7,15 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.http import http_date
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from tests.support.videos import add_raw_video
 from vidstream import current
 from vidstream.extensions import db
-from vidstream.models import User, Video
+from vidstream.media_index import forget_media
+from vidstream.models import User, Video, VideoStatus
 
 
 @pytest.fixture
@@ -54,6 +55,55 @@ def test_strangers_get_404_on_every_url(alice: dict[str, Any], mallory: AuthActi
     assert c.get(f"/api/videos/{vid}").status_code == 404
     assert c.delete(f"/api/videos/{vid}", headers={"X-CSRFToken": token}).status_code == 404
     assert c.post(f"/stream/{vid}/delete", data={"csrf_token": token}).status_code == 404
+
+
+MEDIA_PATHS = [
+    "original.mp4",
+    "hls/master.m3u8",
+    "hls/240p/index.m3u8",
+    "hls/240p/init.mp4",
+    "hls/240p/seg_00000.m4s",
+    "poster.jpg",
+    "thumb.jpg",
+    "storyboard.vtt",
+    "storyboard.jpg",
+]
+
+
+def _set_status(app: Flask, public_id: str, status: VideoStatus) -> None:
+    with app.app_context():
+        db.session.execute(update(Video).where(Video.public_id == public_id).values(status=status))
+        db.session.commit()
+        forget_media(public_id)
+
+
+@pytest.mark.parametrize("status", list(VideoStatus))
+def test_strangers_get_the_same_404_in_every_state(
+    app: Flask,
+    alice: dict[str, Any],
+    auth: AuthActions,
+    mallory: AuthActions,
+    status: VideoStatus,
+) -> None:
+    """However far the video is (validating, failed, playable but without renditions),
+    a stranger gets exactly what an id that does not exist gets, for GET, Range and HEAD:
+    no state check may answer before the ownership check."""
+    _set_status(app, alice["id"], status)
+    c, vid, unknown = mallory.client, alice["id"], "A" * 22
+    for path in MEDIA_PATHS:
+        if not status.playable or path != "original.mp4":
+            # The owner is refused for this state, so a check out of order would show.
+            assert auth.client.get(f"/media/{vid}/{path}").status_code == 409, path
+        for method, headers in (("GET", {}), ("GET", {"Range": "bytes=0-9"}), ("HEAD", {})):
+            theirs = c.open(f"/media/{vid}/{path}", method=method, headers=headers)
+            nobodys = c.open(f"/media/{unknown}/{path}", method=method, headers=headers)
+            assert theirs.status_code == 404, (method, path, theirs.data)
+            assert (theirs.data, theirs.content_type) == (nobodys.data, nobodys.content_type)
+    as_json = {"Accept": "application/json"}  # a page carries a fresh CSRF token each time
+    for url in (f"/stream/{vid}", f"/api/videos/{vid}"):
+        theirs = c.get(url, headers=as_json)
+        nobodys = c.get(url.replace(vid, unknown), headers=as_json)
+        assert (theirs.status_code, theirs.get_json()) == (404, nobodys.get_json()), url
 
 
 def test_anonymous_pages_redirect_and_api_gets_401(alice: dict[str, Any], app: Flask) -> None:
@@ -135,10 +185,11 @@ def test_conditional_requests(alice: dict[str, Any], auth: AuthActions, sample_m
     assert auth.client.get(url, headers={"If-None-Match": etag}).status_code == 304
     assert auth.client.get(url, headers={"If-Modified-Since": modified}).status_code == 304
     assert auth.client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
-    same = auth.client.get(url, headers={"Range": "bytes=0-9", "If-Range": etag})
-    assert same.status_code == 206 and len(same.data) == 10
-    by_date = auth.client.get(url, headers={"Range": "bytes=0-9", "If-Range": modified})
-    assert by_date.status_code == 206
+    same = auth.client.get(url, headers={"Range": "bytes=10-19", "If-Range": etag})
+    assert same.status_code == 206 and same.data == sample_mp4.read_bytes()[10:20]
+    assert same.headers["Content-Range"] == f"bytes 10-19/{sample_mp4.stat().st_size}"
+    by_date = auth.client.get(url, headers={"Range": "bytes=10-19", "If-Range": modified})
+    assert by_date.status_code == 206 and by_date.data == sample_mp4.read_bytes()[10:20]
     changed = auth.client.get(url, headers={"Range": "bytes=0-9", "If-Range": '"stale"'})
     assert changed.status_code == 200
     assert changed.data == sample_mp4.read_bytes()

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from vidstream import create_app
 from vidstream.config import Settings
 from vidstream.extensions import db

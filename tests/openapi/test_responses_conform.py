@@ -16,22 +16,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from tests.api.conformance import Conformance
-from tests.api.conftest import ApiUser, make_api_user
+from tests.support.accounts import ApiUser, make_api_user
+from tests.support.conformance import Conformance
+from tests.support.tus import OCTETS, TUS_RESUMABLE, UPLOADS, Tus, b64
 from vidstream import current
 from vidstream.extensions import db
 from vidstream.models import Upload
 from vidstream.models.base import utcnow
 from vidstream.services.upload.tus.partial import locked_partial
 
-TUS = {"Tus-Resumable": "1.0.0"}
-OCTETS = {"Content-Type": "application/offset+octet-stream"}
+OCTETS_BODY = {"Content-Type": OCTETS}
 VIDEO = "/api/videos/{public_id}"
 UPLOAD = "/api/uploads/{upload_id}"
-
-
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
 
 
 def test_session_and_video_calls(
@@ -79,82 +75,65 @@ def test_session_and_video_calls(
     check("GET", VIDEO, client.get(f"/api/videos/{video_id}", headers=api_user.bearer))
 
 
-class TusCalls:
-    """Sends tus requests as one user and checks every answer against the document."""
+def conforming_tus(client: FlaskClient, user: ApiUser, conformance: Conformance) -> Tus:
+    """A tus client for ``user`` whose every answer is checked against the document."""
 
-    def __init__(self, client: FlaskClient, user: ApiUser, conformance: Conformance) -> None:
-        self.client = client
-        self.auth = {**user.bearer, **TUS}
-        self.check = conformance.check
+    def check(method: str, url: str, response: Any) -> None:
+        conformance.check(method, UPLOADS if url == UPLOADS else UPLOAD, response)
 
-    def send(self, method: str, path: str, url: str, **headers: str) -> Any:
-        data = headers.pop("data", b"")
-        response = self.client.open(url, method=method, headers={**self.auth, **headers}, data=data)
-        self.check(method, path, response)
-        return response
-
-    def create(self, length: int, **headers: Any) -> Any:
-        headers["Upload-Length"] = str(length)
-        return self.send("POST", "/api/uploads/", "/api/uploads/", **headers)
-
-    def patch(self, url: str, offset: int, data: bytes, **headers: str) -> Any:
-        return self.send(
-            "PATCH", UPLOAD, url, data=data, **OCTETS, **{"Upload-Offset": str(offset)}, **headers
-        )
+    return Tus(client, user.bearer, observe=check)
 
 
 @pytest.fixture
-def tus(client: FlaskClient, api_user: ApiUser, conformance: Conformance) -> TusCalls:
-    return TusCalls(client, api_user, conformance)
+def tus(client: FlaskClient, api_user: ApiUser, conformance: Conformance) -> Tus:
+    return conforming_tus(client, api_user, conformance)
 
 
 def test_tus_upload_from_discovery_to_video(
-    client: FlaskClient, tus: TusCalls, conformance: Conformance, sample_mp4: Path
+    client: FlaskClient, tus: Tus, conformance: Conformance, sample_mp4: Path
 ) -> None:
     for path, url in (("/api/uploads/", "/api/uploads/"), (UPLOAD, "/api/uploads/x")):
         conformance.check("OPTIONS", path, client.options(url))
     data = sample_mp4.read_bytes()
-    created = tus.create(len(data), **{"Upload-Metadata": f"filename {_b64('a.mp4')}"})
+    created = tus.create(len(data), f"filename {b64('a.mp4')}")
     assert created.status_code == 201
     url = created.headers["Location"]
-    assert tus.send("HEAD", UPLOAD, url).status_code == 200
+    assert tus.head(url).status_code == 200
 
     assert tus.patch(url, 5, data[:10]).status_code == 409
     wrong = base64.b64encode(hashlib.sha256(b"other").digest()).decode()
     assert tus.patch(url, 0, data[:10], **{"Upload-Checksum": f"sha256 {wrong}"}).status_code == 460
-    assert tus.send("PATCH", UPLOAD, url, **{"Upload-Offset": "0"}).status_code == 415
+    assert tus.send("PATCH", url, {"Upload-Offset": "0"}).status_code == 415
     assert tus.patch(url, 0, data[:1000]).status_code == 204
     last = tus.patch(url, 1000, data[1000:])
     assert last.status_code == 204
     assert last.headers["Upload-Video-Id"]
-    done = tus.send("HEAD", UPLOAD, url)
+    done = tus.head(url)
     assert done.headers["Upload-Video-Id"] == last.headers["Upload-Video-Id"]
-    assert tus.send("POST", UPLOAD, url, **{"X-HTTP-Method-Override": "HEAD"}).status_code == 200
-    assert tus.send("POST", UPLOAD, url).status_code == 405
-    assert tus.send("DELETE", UPLOAD, url).status_code == 204
-    assert tus.send("HEAD", UPLOAD, url).status_code == 404
+    assert tus.send("POST", url, {"X-HTTP-Method-Override": "HEAD"}).status_code == 200
+    assert tus.send("POST", url).status_code == 405
+    assert tus.delete(url).status_code == 204
+    assert tus.head(url).status_code == 404
 
 
-def test_tus_refusals(
-    app: Flask, client: FlaskClient, tus: TusCalls, conformance: Conformance
-) -> None:
+def test_tus_refusals(app: Flask, client: FlaskClient, tus: Tus, conformance: Conformance) -> None:
     check = conformance.check
-    check("POST", "/api/uploads/", client.post("/api/uploads/", headers=TUS))
-    assert tus.create(10, **{"Tus-Resumable": "0.2.2"}).status_code == 412
-    assert tus.create(10, **{"Upload-Metadata": "filename not-base64!"}).status_code == 400
-    assert tus.create(10, **{"Upload-Defer-Length": "1"}).status_code == 400
+    check("POST", UPLOADS, client.post(UPLOADS, headers=TUS_RESUMABLE))
+    assert tus.create(10, headers={"Tus-Resumable": "0.2.2"}).status_code == 412
+    assert tus.create(10, "filename not-base64!").status_code == 400
+    assert tus.create(10, headers={"Upload-Defer-Length": "1"}).status_code == 400
     assert tus.create(current.settings(app).max_upload_bytes + 1).status_code == 413
-    assert tus.create(4, data=b"12345", **OCTETS).status_code == 413
-    assert tus.create(12, data=b"\x00\x00\x00\x0cnotanmp4", **OCTETS).status_code == 415
+    assert tus.create(4, data=b"12345", headers=OCTETS_BODY).status_code == 413
+    assert tus.create(12, data=b"\x00\x00\x00\x0cnotanmp4", headers=OCTETS_BODY).status_code == 415
     fake = b"\x00\x00\x00\x14ftypisom\x00\x00\x02\x00isom" + b"\x00" * 64
-    assert tus.create(len(fake), data=fake, **OCTETS).status_code == 422
+    assert tus.create(len(fake), data=fake, headers=OCTETS_BODY).status_code == 422
 
     url = tus.create(100).headers["Location"]
     upload_id = url.rsplit("/", 1)[1]
     with app.test_request_context(), locked_partial(upload_id):
         assert tus.patch(url, 0, b"x").status_code == 423
-    other = TusCalls(client, make_api_user(app, "mallory"), conformance)
-    assert other.send("HEAD", UPLOAD, url).status_code == 404
+    other = conforming_tus(client, make_api_user(app, "mallory"), conformance)
+    assert other.head(url).status_code == 404
     with app.app_context():
         db.session.execute(
             update(Upload)
@@ -162,9 +141,9 @@ def test_tus_refusals(
             .values(expires_at=utcnow() - timedelta(minutes=1))
         )
         db.session.commit()
-    assert tus.send("HEAD", UPLOAD, url).status_code == 410
+    assert tus.head(url).status_code == 410
     assert tus.patch(url, 0, b"x").status_code == 410
-    assert tus.send("DELETE", UPLOAD, url).status_code == 410
+    assert tus.delete(url).status_code == 410
 
 
 @pytest.mark.parametrize("settings_overrides", [{"limit_api_user": "2/minute"}])

@@ -11,7 +11,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import event
 
-from tests.conftest import TEST_REDIS, AuthActions
+from tests.support.accounts import AuthActions
+from tests.support.stores import TEST_REDIS
 from vidstream import current
 from vidstream.extensions import db
 

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from tests.support.media import make_audio_only_mp4, make_webm
 from vidstream import current
 from vidstream.extensions import db

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.servers import (
+from tests.support.servers import (
     ROOT,
     ServerProcess,
     free_ports,
