@@ -21,6 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from tests.support.media import make_mp4
+from tests.support.staging import staged_parts  # noqa: F401 (a fixture for every test)
 from vidstream import create_app, current
 from vidstream.config import Settings, load_settings
 from vidstream.extensions import db

@@ -23,6 +23,7 @@ from vidstream.ops.health import init_ops
 from vidstream.ops.logs import configure_logging
 from vidstream.storage import storage_from_url
 from vidstream.web.access import init_csrf
+from vidstream.web.bodies import FORM_BODY_BYTES
 from vidstream.web.errors import register_errorhandlers
 from vidstream.web.headers import init_security_headers
 from vidstream.web.ratelimits import init_limits
@@ -64,9 +65,8 @@ def configure(app: Flask, settings: Settings) -> None:
         TESTING=settings.testing,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
-        # The multipart envelope around the file adds a little; the exact file size
-        # is checked again once the body has been received.
-        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,
+        # The upload routes raise it once the caller is known (web.bodies).
+        MAX_CONTENT_LENGTH=FORM_BODY_BYTES,
         WTF_CSRF_TIME_LIMIT=None,
         # web.access.init_csrf installs the check instead, skipping Bearer-token requests.
         WTF_CSRF_CHECK_DEFAULT=False,
