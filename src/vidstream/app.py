@@ -13,7 +13,6 @@ from typing import Any
 from flask import Flask, redirect, session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from vidstream import current
 from vidstream.config import SERVICES, ConfigError, Settings, load_settings
@@ -26,6 +25,7 @@ from vidstream.web.access import init_csrf
 from vidstream.web.bodies import FORM_BODY_BYTES
 from vidstream.web.errors import register_errorhandlers
 from vidstream.web.headers import init_security_headers
+from vidstream.web.proxies import TrustedProxies
 from vidstream.web.ratelimits import init_limits
 from vidstream.web.sessions import connect_redis, init_sessions
 from vidstream.web.urls import build_url_map, service_url
@@ -72,10 +72,8 @@ def configure(app: Flask, settings: Settings) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_SSL_STRICT=False,
     )
-    if settings.trusted_proxies:
-        # Only as many X-Forwarded-* hops as there are proxies we run are believed.
-        n = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
+    # X-Forwarded-* are believed only from the proxies we run (web.proxies).
+    app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxy_networks)  # type: ignore[method-assign]
     configure_logging(settings.log_format)
 
 

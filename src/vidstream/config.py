@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from vidstream.storage import check_storage_url
+from vidstream.web.proxies import Network, parse_networks
 
 SERVICES = ("auth", "upload", "stream")
 DEFAULT_PORTS = {"auth": 5000, "upload": 5001, "stream": 5002}
@@ -54,7 +55,7 @@ class Settings:
     limit_api_user: str = "600/minute"
     media_cache_seconds: int = 3600
     redis_prefix: str = "vidstream:"
-    trusted_proxies: int = 0
+    trusted_proxy_networks: tuple[Network, ...] = ()
     upload_expiry_hours: int = 24
     upload_lock_seconds: int = 30
     video_encoder: str = "auto"
@@ -216,6 +217,24 @@ def _presigned_url_seconds(env: Mapping[str, str]) -> int:
     return value
 
 
+def _proxy_networks(env: Mapping[str, str]) -> tuple[Network, ...]:
+    """The networks of the proxies whose X-Forwarded-* headers are believed (web.proxies)."""
+    if env.get("VIDSTREAM_TRUSTED_PROXIES", "").strip() not in ("", "0"):
+        raise ConfigError(
+            "VIDSTREAM_TRUSTED_PROXIES (a count of hops) is no longer read: set "
+            "VIDSTREAM_TRUSTED_PROXY_NETWORKS to the addresses of your proxies instead, "
+            "e.g. 172.28.71.80/32 (see docs/decisions.md)"
+        )
+    raw = env.get("VIDSTREAM_TRUSTED_PROXY_NETWORKS", "")
+    try:
+        return parse_networks(raw)
+    except ValueError as error:
+        raise ConfigError(
+            f"VIDSTREAM_TRUSTED_PROXY_NETWORKS must be addresses or CIDRs separated by "
+            f"commas, such as 10.0.0.0/8,127.0.0.1: {error}"
+        ) from None
+
+
 def _url(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "").strip().rstrip("/")
     if value and not value.startswith(("http://", "https://")):
@@ -281,7 +300,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         session_idle_minutes=_int(env, "VIDSTREAM_SESSION_IDLE_MINUTES", 120, minimum=5),
         rate_limits=_choice(env, "VIDSTREAM_RATE_LIMITS", "on", ("on", "off")) == "on",
         redis_prefix=env.get("VIDSTREAM_REDIS_PREFIX", "vidstream:").strip() or "vidstream:",
-        trusted_proxies=_int(env, "VIDSTREAM_TRUSTED_PROXIES", 0),
+        trusted_proxy_networks=_proxy_networks(env),
         upload_expiry_hours=_int(env, "VIDSTREAM_UPLOAD_EXPIRY_HOURS", 24, minimum=1),
         upload_lock_seconds=_int(env, "VIDSTREAM_UPLOAD_LOCK_SECONDS", 30, minimum=2),
         video_encoder=_encoder(env),

@@ -29,7 +29,7 @@ def _settings() -> Settings:
 
 
 def client_address() -> str:
-    """The caller's address (ProxyFix has already applied trusted X-Forwarded-For hops)."""
+    """The caller's address (web.proxies has applied a trusted proxy's X-Forwarded-For)."""
     return request.remote_addr or "unknown"
 
 

@@ -75,8 +75,8 @@ def init_sessions(app: Flask, settings: Settings) -> None:
     interface = app.session_interface
     configured_secure = interface.get_cookie_secure
     # Also Secure on any request that arrived over HTTPS; behind the gateway that is
-    # known from X-Forwarded-Proto only when VIDSTREAM_TRUSTED_PROXIES lets ProxyFix
-    # believe it, so a client cannot talk its way into or out of it.
+    # known from X-Forwarded-Proto only when it comes from VIDSTREAM_TRUSTED_PROXY_NETWORKS,
+    # so a client cannot talk its way into or out of it.
     interface.get_cookie_secure = (  # type: ignore[method-assign]
         lambda app: configured_secure(app) or (has_request_context() and request.is_secure)
     )
