@@ -8,17 +8,19 @@ exempt: a player sends many Range requests and they are cheap, owner-only reads.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
-from werkzeug.wrappers import Response
+from limits import parse_many
 
 from vidstream import current
 from vidstream.config import Settings
 from vidstream.web.access import current_user_id
+from vidstream.web.errors import AppError
 from vidstream.web.paths import PathKind, path_kind
 from vidstream.web.ratelimit_store import SCHEME
 
@@ -39,16 +41,33 @@ def user_or_address() -> str:
     return f"user:{user_id}" if user_id is not None else f"ip:{client_address()}"
 
 
-def submitted_username() -> str:
-    """The username a sign-in form names, known or not, so both are limited alike."""
-    from vidstream.services.auth.logic import normalise_username
+def count_sign_in_attempt(username: str) -> Callable[[], None]:
+    """Count one sign-in attempt against ``username`` (known or not) before it is checked.
 
-    return "name:" + normalise_username(request.form.get("username", ""))[:64]
+    Counting first means simultaneous attempts cannot all pass a limit that none of
+    them has been counted against yet; a full window answers 429. The function
+    returned gives the attempt back: call it once the sign-in succeeded, so an owner
+    is never locked out by their own sign-ins.
+    """
+    limiter: Limiter | None = current_app.extensions.get("vidstream.limiter")
+    if limiter is None:
+        return lambda: None
+    settings = _settings()
+    key = (f"{settings.redis_prefix}limits", "signin_user", username[:64])
+    strategy = limiter.limiter
+    items = parse_many(settings.limit_signin_user)
+    for item in items:
+        if not strategy.hit(item, *key):
+            reset = int(strategy.get_window_stats(item, *key).reset_time - time.time()) + 1
+            error = AppError(429, "Too many sign-in attempts for this name. Try again later.")
+            error.headers["Retry-After"] = str(max(reset, 1))
+            raise error
 
+    def give_back() -> None:
+        for item in items:
+            strategy.hit(item, *key, cost=-1)
 
-def failed_sign_in(response: Response) -> bool:
-    """Only failed attempts count against a username, so its owner is not locked out."""
-    return response.status_code >= 400
+    return give_back
 
 
 def _exempt() -> bool:
@@ -68,19 +87,18 @@ def _limit(field: str) -> Callable[[], str]:
 
 @dataclass(frozen=True)
 class RouteLimit:
-    """One limit on one endpoint: which setting, counted per what, and when."""
+    """One limit on one endpoint: which setting, and counted per what."""
 
     endpoint: str
     setting: str
     key: Callable[[], str]
-    deduct_when: Callable[[Response], bool] | None = None
     # Endpoints with the same shared scope draw on one counter.
     shared: str | None = None
 
 
+# The per-username sign-in limit is counted in the view: count_sign_in_attempt.
 ROUTE_LIMITS = (
     RouteLimit("auth.signin", "limit_signin_ip", client_address),
-    RouteLimit("auth.signin", "limit_signin_user", submitted_username, failed_sign_in),
     RouteLimit("auth.signup", "limit_signup_ip", client_address),
     RouteLimit("upload.upload", "limit_upload_user", user_or_address, shared="uploads"),
     RouteLimit("upload.tus.tus_create", "limit_upload_user", user_or_address, shared="uploads"),
@@ -119,7 +137,6 @@ def init_limits(app: Flask, settings: Settings) -> None:
         options: dict[str, Any] = {
             "key_func": rule.key,
             "methods": ["POST"],
-            "deduct_when": rule.deduct_when,
         }
         decorate = (
             limiter.shared_limit(_limit(rule.setting), scope=rule.shared, **options)
