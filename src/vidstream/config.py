@@ -47,6 +47,7 @@ class Settings:
     service_urls: dict[str, str] = field(default_factory=dict)
     session_lifetime_days: int = 14
     session_idle_minutes: int = 120
+    session_store_limit: int = 20_000
     rate_limits: bool = True
     limit_signin_ip: str = "30/minute;300/hour"
     limit_signin_user: str = "10/minute;50/hour"
@@ -298,6 +299,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         service_urls=service_urls,
         session_lifetime_days=_int(env, "VIDSTREAM_SESSION_DAYS", 14, minimum=1),
         session_idle_minutes=_int(env, "VIDSTREAM_SESSION_IDLE_MINUTES", 120, minimum=5),
+        session_store_limit=_int(env, "VIDSTREAM_SESSION_STORE_LIMIT", 20_000, minimum=100),
         rate_limits=_choice(env, "VIDSTREAM_RATE_LIMITS", "on", ("on", "off")) == "on",
         redis_prefix=env.get("VIDSTREAM_REDIS_PREFIX", "vidstream:").strip() or "vidstream:",
         trusted_proxy_networks=_proxy_networks(env),
