@@ -22,6 +22,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from tests.support.accounts import AuthActions
 from tests.support.media import make_mp4
+from tests.support.staging import staged_parts  # noqa: F401 (a fixture for every test)
 from tests.support.stores import TEST_DB, TEST_REDIS, make_settings
 from vidstream import create_app, current
 from vidstream.config import Settings

@@ -67,7 +67,7 @@ class Running:
 
 def service_env(data_dir: Path, args: argparse.Namespace) -> dict[str, str]:
     """Embedded defaults, or sessions and the media cache in Redis with ``--redis-url``."""
-    env = embedded_env(data_dir) | {"VIDSTREAM_TRUSTED_PROXIES": "1"}
+    env = embedded_env(data_dir) | {"VIDSTREAM_TRUSTED_PROXY_NETWORKS": "127.0.0.1"}
     if args.redis_url:
         env |= {"VIDSTREAM_REDIS_URL": args.redis_url, "VIDSTREAM_REDIS_PREFIX": args.redis_prefix}
     return env

@@ -13,7 +13,6 @@ from typing import Any
 from flask import Flask, redirect, session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from vidstream import current
 from vidstream.config import SERVICES, ConfigError, Settings, load_settings
@@ -23,8 +22,10 @@ from vidstream.ops.health import init_ops
 from vidstream.ops.logs import configure_logging
 from vidstream.storage import storage_from_url
 from vidstream.web.access import init_csrf
+from vidstream.web.bodies import FORM_BODY_BYTES
 from vidstream.web.errors import register_errorhandlers
 from vidstream.web.headers import init_security_headers
+from vidstream.web.proxies import TrustedProxies
 from vidstream.web.ratelimits import init_limits
 from vidstream.web.sessions import connect_redis, init_sessions
 from vidstream.web.urls import build_url_map, service_url
@@ -64,18 +65,15 @@ def configure(app: Flask, settings: Settings) -> None:
         TESTING=settings.testing,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
-        # The multipart envelope around the file adds a little; the exact file size
-        # is checked again once the body has been received.
-        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,
+        # The upload routes raise it once the caller is known (web.bodies).
+        MAX_CONTENT_LENGTH=FORM_BODY_BYTES,
         WTF_CSRF_TIME_LIMIT=None,
         # web.access.init_csrf installs the check instead, skipping Bearer-token requests.
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_SSL_STRICT=False,
     )
-    if settings.trusted_proxies:
-        # Only as many X-Forwarded-* hops as there are proxies we run are believed.
-        n = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
+    # X-Forwarded-* are believed only from the proxies we run (web.proxies).
+    app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxy_networks)  # type: ignore[method-assign]
     configure_logging(settings.log_format, settings.log_file)
 
 

@@ -7,6 +7,7 @@ variable, rather than surfacing later as a confusing runtime error.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -46,6 +47,7 @@ class Settings:
     service_urls: dict[str, str] = field(default_factory=dict)
     session_lifetime_days: int = 14
     session_idle_minutes: int = 120
+    session_store_limit: int = 20_000
     rate_limits: bool = True
     limit_signin_ip: str = "30/minute;300/hour"
     limit_signin_user: str = "10/minute;50/hour"
@@ -55,7 +57,7 @@ class Settings:
     limit_share_unlock: str = "10/minute;50/hour"
     media_cache_seconds: int = 3600
     redis_prefix: str = "vidstream:"
-    trusted_proxies: int = 0
+    trusted_proxy_networks: tuple[Network, ...] = ()
     upload_expiry_hours: int = 24
     upload_lock_seconds: int = 30
     upload_read_timeout_seconds: int = 20
@@ -246,6 +248,36 @@ def _presigned_url_seconds(env: Mapping[str, str]) -> int:
     return value
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(raw: str) -> tuple[Network, ...]:
+    """CIDRs (or single addresses) separated by commas; ValueError names a bad one."""
+    networks = []
+    for item in (piece.strip() for piece in raw.split(",")):
+        if item:
+            networks.append(ipaddress.ip_network(item, strict=False))
+    return tuple(networks)
+
+
+def _proxy_networks(env: Mapping[str, str]) -> tuple[Network, ...]:
+    """The networks of the proxies whose X-Forwarded-* headers are believed (web.proxies)."""
+    if env.get("VIDSTREAM_TRUSTED_PROXIES", "").strip() not in ("", "0"):
+        raise ConfigError(
+            "VIDSTREAM_TRUSTED_PROXIES (a count of hops) is no longer read: set "
+            "VIDSTREAM_TRUSTED_PROXY_NETWORKS to the addresses of your proxies instead, "
+            "e.g. 172.28.71.80/32 (see docs/decisions.md)"
+        )
+    raw = env.get("VIDSTREAM_TRUSTED_PROXY_NETWORKS", "")
+    try:
+        return parse_networks(raw)
+    except ValueError as error:
+        raise ConfigError(
+            f"VIDSTREAM_TRUSTED_PROXY_NETWORKS must be addresses or CIDRs separated by "
+            f"commas, such as 10.0.0.0/8,127.0.0.1: {error}"
+        ) from None
+
+
 def _url(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "").strip().rstrip("/")
     if value and not value.startswith(("http://", "https://")):
@@ -309,9 +341,10 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         service_urls=service_urls,
         session_lifetime_days=_int(env, "VIDSTREAM_SESSION_DAYS", 14, minimum=1),
         session_idle_minutes=_int(env, "VIDSTREAM_SESSION_IDLE_MINUTES", 120, minimum=5),
+        session_store_limit=_int(env, "VIDSTREAM_SESSION_STORE_LIMIT", 20_000, minimum=100),
         rate_limits=_choice(env, "VIDSTREAM_RATE_LIMITS", "on", ("on", "off")) == "on",
         redis_prefix=env.get("VIDSTREAM_REDIS_PREFIX", "vidstream:").strip() or "vidstream:",
-        trusted_proxies=_int(env, "VIDSTREAM_TRUSTED_PROXIES", 0),
+        trusted_proxy_networks=_proxy_networks(env),
         upload_expiry_hours=_int(env, "VIDSTREAM_UPLOAD_EXPIRY_HOURS", 24, minimum=1),
         upload_lock_seconds=_int(env, "VIDSTREAM_UPLOAD_LOCK_SECONDS", 30, minimum=2),
         upload_read_timeout_seconds=_int(env, "VIDSTREAM_UPLOAD_READ_TIMEOUT", 20, minimum=1),

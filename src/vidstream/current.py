@@ -59,9 +59,9 @@ def celery(app: Flask | None = None) -> Celery:
     return cast("Celery", _app(app).extensions[_CELERY])
 
 
-def limiter(app: Flask | None = None) -> Limiter:
-    """The abuse limiter (Flask-Limiter) and its counter store."""
-    return cast("Limiter", _app(app).extensions[_LIMITER])
+def limiter(app: Flask | None = None) -> Limiter | None:
+    """The abuse limiter (Flask-Limiter) and its counter store; None with limits off."""
+    return cast("Limiter | None", _app(app).extensions.get(_LIMITER))
 
 
 def install_core(

@@ -125,3 +125,18 @@ def test_any_name_is_refused_or_stored_exactly(app: Flask, name: str) -> None:
     check_echo_is_escaped(html, name)
     assert not difference
     assert signed_in_as(browser) is None
+
+
+def test_no_refused_or_lookalike_name_signs_in_as_an_account(app: Flask) -> None:
+    sign_up(app, "alice")
+    lookalikes = {"accent": "\u00e1lice", "upper_accent": "AL\u00cdCE", "combining": "a\u0301lice"}
+    cases = {name: value for name, (value, _message) in REFUSED.items()} | lookalikes
+    for case, name in cases.items():
+        with labelled(case):
+            browser = AuthActions(app.test_client())
+            response = browser.signin(name, "correct horse battery")
+            if name.strip().lower() == "alice":
+                assert signed_in_as(browser) == "alice"  # trailing_newline: stripped
+                continue
+            assert response.status_code in (401, 422), response.status_code
+            assert signed_in_as(browser) is None

@@ -38,6 +38,7 @@ from vidstream.extensions import db
 from vidstream.models import User, Video, VideoStatus
 from vidstream.models.video import hls_key, image_key
 from vidstream.services.stream.links import gateway_link
+from vidstream.web.headers import content_security_policy
 
 pytestmark = pytest.mark.e2e
 
@@ -126,7 +127,7 @@ def gateway(
         "VIDSTREAM_SECRET_KEY": secrets.token_urlsafe(40),
         "VIDSTREAM_WORKERS": "1",
         "VIDSTREAM_NEW_PASSWORD": PASSWORD,
-        "VIDSTREAM_TRUSTED_PROXIES": "1",
+        "VIDSTREAM_TRUSTED_PROXY_NETWORKS": "127.0.0.1",
         **mode,
     }
     clean = {k: v for k, v in os.environ.items() if not k.startswith("VIDSTREAM_")}
@@ -168,6 +169,7 @@ def test_owner_gets_every_kind_of_media_from_the_gateway(gateway: Gateway, name:
     assert "X-Accel-Redirect" not in answer.headers
     assert answer.headers["Cache-Control"] == "private, max-age=3600"
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["Content-Security-Policy"] == content_security_policy([])
 
 
 def test_content_types_are_the_services(gateway: Gateway) -> None:

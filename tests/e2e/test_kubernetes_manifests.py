@@ -26,7 +26,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.support.servers import GATEWAY_TEMPLATE, ROOT, gateway_placeholders
-from vidstream.config import DEFAULT_PORTS, load_settings
+from vidstream.config import DEFAULT_PORTS, load_settings, parse_networks
 
 try:
     import kubernetes_validate
@@ -51,7 +51,7 @@ CREDENTIALS_IN_URL = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
 # compose.yaml settings whose Kubernetes value differs on purpose, and why.
 NOT_AS_IN_COMPOSE = {
     "VIDSTREAM_PUBLIC_URL": "the Ingress's https:// host, not the gateway's port",
-    "VIDSTREAM_TRUSTED_PROXIES": "the Ingress controller and the gateway, not one proxy",
+    "VIDSTREAM_TRUSTED_PROXY_NETWORKS": "the pod network, not compose's gateway address",
 }
 SPLIT_PORT_URLS = {"VIDSTREAM_AUTH_URL", "VIDSTREAM_UPLOAD_URL", "VIDSTREAM_STREAM_URL"}
 Doc = dict[str, Any]
@@ -305,7 +305,7 @@ def test_settings_are_valid_and_read_by_the_code(rendered: list[Doc]) -> None:
     }
     settings = load_settings({**config, **_env(stream), **secrets})
     assert str(settings.data_dir) == config["VIDSTREAM_DATA_DIR"]
-    assert settings.trusted_proxies == 2, "the Ingress controller and the gateway"
+    assert settings.trusted_proxy_networks == parse_networks("10.0.0.0/8"), "the pod network"
     for name in ("VIDSTREAM_WORKERS", "VIDSTREAM_THREADS", "VIDSTREAM_WORKER_CONCURRENCY"):
         assert int(config[name]) >= 1
 

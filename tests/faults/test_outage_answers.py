@@ -95,7 +95,9 @@ def test_embedded_counters_that_cannot_count_are_a_503(
     def disk_full(*_: Any, **__: Any) -> int:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(current.limiter(embedded_app).storage, "incr", disk_full)
+    limiter = current.limiter(embedded_app)
+    assert limiter is not None
+    monkeypatch.setattr(limiter.storage, "incr", disk_full)
     answer = auth.client.get("/api/videos")
     assert answer.status_code == 503
     assert answer.get_json()["error"]["message"] == UNAVAILABLE

@@ -98,3 +98,35 @@ def test_every_migration_goes_down_and_up_again_and_matches_the_models(
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
         db.engine.dispose()
+
+
+def test_binary_identifier_migration(tmp_path: Path, empty_database: str) -> None:
+    settings = load_settings(
+        env={}, data_dir=tmp_path / "data", database_url=empty_database, secret_key="k" * 40
+    )
+    app = create_app(settings)
+    upgrade_database(app, "0004")
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO users (id, username, password_hash, is_admin, created_at) "
+            "VALUES (1, 'admin', 'x', 0, '2026-01-01 00:00:00')"
+        ))  # fmt: skip
+    lookalike = sa.text("SELECT COUNT(*) FROM users WHERE username = :name")
+
+    def matches(name: str) -> int:
+        with app.app_context(), db.engine.connect() as conn:
+            return int(conn.execute(lookalike, {"name": name}).scalar() or 0)
+
+    upgrade_database(app)
+    assert matches("admin") == 1
+    assert matches("\u00e1dmin") == 0 and matches("ADMIN") == 0
+    with app.app_context(), db.engine.begin() as conn:
+        cfg = alembic_config(app.config["SQLALCHEMY_DATABASE_URI"])
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")
+    # Down again: MariaDB's default collation equates them once more; SQLite never did.
+    assert matches("\u00e1dmin") == (1 if TEST_DB else 0)
+    upgrade_database(app)
+    assert matches("\u00e1dmin") == 0
+    with app.app_context():
+        db.engine.dispose()

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from tests.support.accounts import AuthActions
 from vidstream import create_app
-from vidstream.config import Settings
+from vidstream.config import Settings, parse_networks
 
 
 def directives(policy: str) -> dict[str, list[str]]:
@@ -81,7 +81,9 @@ def test_the_cookie_is_secure_behind_https(app: Flask, auth: AuthActions) -> Non
     assert "secure" in response.headers["Set-Cookie"].lower()
 
 
-@pytest.mark.parametrize("settings_overrides", [{"trusted_proxies": 1}])
+@pytest.mark.parametrize(
+    "settings_overrides", [{"trusted_proxy_networks": parse_networks("127.0.0.1")}]
+)
 def test_forwarded_https_from_the_gateway_makes_the_cookie_secure(
     app: Flask, auth: AuthActions
 ) -> None:

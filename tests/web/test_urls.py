@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from vidstream import create_app
-from vidstream.config import Settings
+from vidstream.config import Settings, parse_networks
 
 
 def test_split_ports_use_configured_service_urls(settings: Settings) -> None:
@@ -46,7 +46,9 @@ def test_forwarded_headers_are_honoured_only_from_trusted_proxies(settings: Sett
         .headers["Location"]
         .startswith("http://localhost:5000/")
     )
-    proxied = create_app(replace(settings, trusted_proxies=1), services=["stream"]).test_client()
+    proxied = create_app(
+        replace(settings, trusted_proxy_networks=parse_networks("127.0.0.1")), services=["stream"]
+    ).test_client()
     location = proxied.get("/stream", headers=headers).headers["Location"]
     assert location.startswith(
         "https://videos.example:5000/signin?next=https://videos.example/stream"

@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, String
+from sqlalchemy.dialects.mysql import VARCHAR
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -12,6 +13,16 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# MySQL's default collations equate "admin" with "\u00e1dmin" and "ADMIN"; identifiers
+# (names, public ids, token hashes) compare byte for byte instead, as on SQLite.
+BINARY_COLLATION = "utf8mb4_bin"
+
+
+def identifier(length: int) -> String:
+    """A string column compared exactly, bytes for bytes, on every database."""
+    return String(length).with_variant(VARCHAR(length, collation=BINARY_COLLATION), "mysql")
 
 
 def utcnow() -> datetime:

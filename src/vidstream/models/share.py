@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from vidstream.models.base import Base, utcnow
+from vidstream.models.base import Base, identifier, utcnow
 from vidstream.models.token import hash_token
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class Share(Base):
     __table_args__ = (UniqueConstraint("video_id", "recipient_id", name="uq_shares_recipient"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_share_id)
+    public_id: Mapped[str] = mapped_column(identifier(16), unique=True, default=new_share_id)
     video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
     kind: Mapped[ShareKind] = mapped_column(
         Enum(
@@ -58,7 +58,7 @@ class Share(Base):
         )
     )
     # A link share: the token's hash and the link's options.
-    token_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_sha256: Mapped[str | None] = mapped_column(identifier(64), unique=True)
     label: Mapped[str] = mapped_column(String(100), default="")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     expires_at: Mapped[datetime | None]

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vidstream.models.base import Base, utcnow
+from vidstream.models.base import Base, identifier, utcnow
 
 TOKEN_PREFIX = "vs_"  # noqa: S105  (a marker that makes leaked tokens easy to find, not a secret)
 
@@ -32,7 +32,7 @@ class AccessToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
-    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    token_sha256: Mapped[str] = mapped_column(identifier(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]

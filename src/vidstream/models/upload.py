@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vidstream.models.base import Base, utcnow
+from vidstream.models.base import Base, identifier, utcnow
 
 
 class Upload(Base):
@@ -21,14 +21,14 @@ class Upload(Base):
     __tablename__ = "uploads"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    public_id: Mapped[str] = mapped_column(identifier(32), unique=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     length: Mapped[int] = mapped_column("upload_length", BigInteger)
     offset: Mapped[int] = mapped_column("upload_offset", BigInteger, default=0)
     filename: Mapped[str | None] = mapped_column(String(255))
     filetype: Mapped[str | None] = mapped_column(String(100))
     title: Mapped[str | None] = mapped_column(String(200))
-    video_public_id: Mapped[str | None] = mapped_column(String(32))
+    video_public_id: Mapped[str | None] = mapped_column(identifier(32))
     expires_at: Mapped[datetime] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

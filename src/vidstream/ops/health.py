@@ -22,10 +22,10 @@ from vidstream.extensions import db
 from vidstream.migrations.runner import SchemaBehind, check_schema
 from vidstream.ops.metrics import metrics, render_metrics
 from vidstream.web.errors import AppError
+from vidstream.web.proxies import from_this_host
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger(__name__)
-LOOPBACK = ("127.0.0.1", "::1")
 
 
 @bp.get("/healthz")
@@ -85,9 +85,8 @@ def _may_scrape() -> bool:
     if token:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         return hmac.compare_digest(given.encode(), token.encode())
-    # request.remote_addr is the peer after ProxyFix: a gateway on this host passes the
-    # client's address on, so a public request through it is never "loopback".
-    return request.remote_addr in LOOPBACK
+    # The connection's own peer, never an address that forwarding headers name.
+    return from_this_host()
 
 
 @bp.get("/metrics")

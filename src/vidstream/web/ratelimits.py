@@ -9,18 +9,20 @@ exempt: a player sends many Range requests and they are cheap, owner-only reads.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, request
 from flask_limiter import Limiter
+from limits import parse_many
 from werkzeug.wrappers import Response
 
 from vidstream import current
 from vidstream.config import Settings
-from vidstream.models.user import normalise_username
 from vidstream.web.access import current_user_id
+from vidstream.web.errors import AppError
 from vidstream.web.paths import PathKind, path_kind
 from vidstream.web.ratelimit_store import SCHEME
 
@@ -31,7 +33,7 @@ def _settings() -> Settings:
 
 
 def client_address() -> str:
-    """The caller's address (ProxyFix has already applied trusted X-Forwarded-For hops)."""
+    """The caller's address (web.proxies has applied a trusted proxy's X-Forwarded-For)."""
     return request.remote_addr or "unknown"
 
 
@@ -41,9 +43,33 @@ def user_or_address() -> str:
     return f"user:{user_id}" if user_id is not None else f"ip:{client_address()}"
 
 
-def submitted_username() -> str:
-    """The username a sign-in form names, known or not, so both are limited alike."""
-    return "name:" + normalise_username(request.form.get("username", ""))[:64]
+def count_sign_in_attempt(username: str) -> Callable[[], None]:
+    """Count one sign-in attempt against ``username`` (known or not) before it is checked.
+
+    Counting first means simultaneous attempts cannot all pass a limit that none of
+    them has been counted against yet; a full window answers 429. The function
+    returned gives the attempt back: call it once the sign-in succeeded, so an owner
+    is never locked out by their own sign-ins.
+    """
+    limiter = current.limiter()
+    if limiter is None:
+        return lambda: None
+    settings = _settings()
+    key = (f"{settings.redis_prefix}limits", "signin_user", username[:64])
+    strategy = limiter.limiter
+    items = parse_many(settings.limit_signin_user)
+    for item in items:
+        if not strategy.hit(item, *key):
+            reset = int(strategy.get_window_stats(item, *key).reset_time - time.time()) + 1
+            error = AppError(429, "Too many sign-in attempts for this name. Try again later.")
+            error.headers["Retry-After"] = str(max(reset, 1))
+            raise error
+
+    def give_back() -> None:
+        for item in items:
+            strategy.hit(item, *key, cost=-1)
+
+    return give_back
 
 
 def link_named() -> str:
@@ -52,8 +78,8 @@ def link_named() -> str:
     return "link:" + hashlib.sha256(str(token).encode()).hexdigest()
 
 
-def failed_sign_in(response: Response) -> bool:
-    """Only failed attempts count against a username, so its owner is not locked out."""
+def failed_try(response: Response) -> bool:
+    """Only failed tries count (a wrong password), so a rightful user is not locked out."""
     return response.status_code >= 400
 
 
@@ -84,15 +110,15 @@ class RouteLimit:
     shared: str | None = None
 
 
+# The per-username sign-in limit is counted in the view: count_sign_in_attempt.
 ROUTE_LIMITS = (
     RouteLimit("auth.signin", "limit_signin_ip", client_address),
-    RouteLimit("auth.signin", "limit_signin_user", submitted_username, failed_sign_in),
     RouteLimit("auth.signup", "limit_signup_ip", client_address),
     RouteLimit("upload.upload", "limit_upload_user", user_or_address, shared="uploads"),
     RouteLimit("upload.tus.tus_create", "limit_upload_user", user_or_address, shared="uploads"),
     # Password tries on a share link, its page and its embed alike; right ones are free.
-    RouteLimit("stream.share_page", "limit_share_unlock", link_named, failed_sign_in, "unlock"),
-    RouteLimit("stream.share_embed", "limit_share_unlock", link_named, failed_sign_in, "unlock"),
+    RouteLimit("stream.share_page", "limit_share_unlock", link_named, failed_try, "unlock"),
+    RouteLimit("stream.share_embed", "limit_share_unlock", link_named, failed_try, "unlock"),
 )
 
 

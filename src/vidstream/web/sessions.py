@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import redis
-from cachelib.file import FileSystemCache
 from flask import Flask, Request, Response, current_app, has_request_context, request, session
 from flask.sessions import SecureCookieSession, SessionMixin
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -33,6 +33,7 @@ from vidstream.extensions import db, server_session
 from vidstream.models import User
 from vidstream.web.access import authenticated_by_token
 from vidstream.web.paths import path_kind
+from vidstream.web.session_files import SessionFiles
 
 log = logging.getLogger(__name__)
 
@@ -63,20 +64,20 @@ def init_sessions(app: Flask, settings: Settings) -> None:
     if settings.redis_url:
         app.config.update(SESSION_TYPE="redis", SESSION_REDIS=connect_redis(settings.redis_url))
     else:
-        directory = settings.data_dir / "sessions"
-        app.config.update(
-            SESSION_TYPE="cachelib",
-            SESSION_CACHELIB=FileSystemCache(str(directory), threshold=0, mode=0o600),
+        store = SessionFiles(
+            settings.data_dir / "sessions", settings.session_store_limit, clock=lambda: now()
         )
+        app.config.update(SESSION_TYPE="cachelib", SESSION_CACHELIB=store)
     server_session.init_app(app)
+    _short_lives_until_sign_in(app, timedelta(minutes=settings.session_idle_minutes))
     _answer_503_while_the_store_is_down(app)
     # Stale sessions end before any view, CSRF check or rate limit sees them.
     app.before_request(check_session)
     interface = app.session_interface
     configured_secure = interface.get_cookie_secure
     # Also Secure on any request that arrived over HTTPS; behind the gateway that is
-    # known from X-Forwarded-Proto only when VIDSTREAM_TRUSTED_PROXIES lets ProxyFix
-    # believe it, so a client cannot talk its way into or out of it.
+    # known from X-Forwarded-Proto only when it comes from VIDSTREAM_TRUSTED_PROXY_NETWORKS,
+    # so a client cannot talk its way into or out of it.
     interface.get_cookie_secure = (  # type: ignore[method-assign]
         lambda app: configured_secure(app) or (has_request_context() and request.is_secure)
     )
@@ -88,6 +89,31 @@ class StandInSession(SecureCookieSession):
     def __init__(self, error: Exception) -> None:
         super().__init__()
         self.error = error
+
+
+def _short_lives_until_sign_in(app: Flask, anonymous: timedelta) -> None:
+    """A visitor's session (a CSRF token for the sign-in form) lasts ``anonymous``, not days.
+
+    Every form page stores a session, so anonymous ones are most of them; stored for
+    the signed-in lifetime they would pile up for two weeks. The stored copy and the
+    cookie both get the short life; sign-in starts a new session with the long one.
+    """
+    interface = app.session_interface
+    upsert, expiration = interface._upsert_session, interface.get_expiration_time  # type: ignore[attr-defined]
+
+    def lifetime(session: SessionMixin, signed_in: timedelta) -> timedelta:
+        return signed_in if "user_id" in session else min(anonymous, signed_in)
+
+    def upsert_for(signed_in: timedelta, session: Any, store_id: str) -> None:
+        upsert(lifetime(session, signed_in), session, store_id)
+
+    def expires_for(app: Flask, session: SessionMixin) -> datetime | None:
+        if "user_id" in session or not session.permanent:
+            return expiration(app, session)
+        return datetime.now(UTC) + lifetime(session, app.permanent_session_lifetime)
+
+    interface._upsert_session = upsert_for  # type: ignore[attr-defined]
+    interface.get_expiration_time = expires_for  # type: ignore[method-assign]
 
 
 def _answer_503_while_the_store_is_down(app: Flask) -> None:

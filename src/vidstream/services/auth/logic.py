@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -15,6 +17,8 @@ from vidstream.web.errors import AppError
 _DUMMY_HASH = generate_password_hash("vidstream-timing-equaliser")
 
 BAD_CREDENTIALS = "Unknown username or wrong password."
+# Every name sign-up accepts, lower-cased (forms.SignUpForm's rule).
+USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
 
 
 def create_user(username: str, password: str, *, is_admin: bool = False) -> User:
@@ -34,8 +38,15 @@ def create_user(username: str, password: str, *, is_admin: bool = False) -> User
 
 
 def authenticate(username: str, password: str) -> User:
-    """The user with these credentials; 401 with one message for any failure."""
-    user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
+    """The user with these credentials; 401 with one message for any failure.
+
+    A name no account can have is refused without asking the database, whose
+    collation might equate it with a real one, yet after the same password check.
+    """
+    name = normalise_username(username)
+    user = None
+    if USERNAME_PATTERN.fullmatch(name):
+        user = db.session.scalar(select(User).where(User.username == name))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         raise AppError(401, BAD_CREDENTIALS)

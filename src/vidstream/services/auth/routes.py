@@ -7,11 +7,13 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from vidstream import current
+from vidstream.models.user import normalise_username
 from vidstream.services.auth import bp
 from vidstream.services.auth.forms import SignInForm, SignUpForm
 from vidstream.services.auth.logic import authenticate, create_user
 from vidstream.web.access import current_user, current_user_id
 from vidstream.web.errors import AppError
+from vidstream.web.ratelimits import count_sign_in_attempt
 from vidstream.web.sessions import start_session
 from vidstream.web.urls import safe_redirect_target, service_url
 
@@ -35,11 +37,14 @@ def signin() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("auth/signin.html", form=form), status
+    name = normalise_username(form.username.data or "")
+    give_back = count_sign_in_attempt(name)
     try:
-        user = authenticate(form.username.data or "", form.password.data or "")
+        user = authenticate(name, form.password.data or "")
     except AppError as error:
         form.form_errors.append(error.message)
         return render_template("auth/signin.html", form=form), error.status
+    give_back()
     start_session(user)
     return _after_sign_in(form.next.data)
 

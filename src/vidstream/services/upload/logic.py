@@ -11,7 +11,7 @@ import logging
 import shutil
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from vidstream import current
 from vidstream.config import Settings
@@ -94,6 +94,23 @@ def check_quota(settings: Settings, user_id: int, incoming: int) -> None:
             f"{human_size(quota)} used, and the file is {human_size(incoming)}.",
             code="quota_exceeded",
         )
+
+
+def lock_quota(user_id: int) -> None:
+    """Begin a transaction in which nobody else can record bytes for ``user_id``.
+
+    On MySQL/MariaDB the owner's row is locked ``FOR UPDATE``. SQLite has no row locks
+    and ignores that clause, so there the transaction takes the database's write lock
+    at once (``BEGIN IMMEDIATE``); a concurrent upload waits for it (busy timeout) and
+    then sees this one's row. Whatever this session read before is ended first: the
+    check that follows must see what is committed now, not the snapshot of an earlier
+    read (MariaDB's REPEATABLE READ keeps that one for the whole transaction).
+    """
+    db.session.commit()
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("BEGIN IMMEDIATE"))
+    else:
+        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
 def check_free_space(settings: Settings, incoming: int) -> None:
@@ -185,8 +202,8 @@ def _commit_video_row(
     probe: VideoProbe,
     status: VideoStatus,
 ) -> Video:
-    """Commit the row, re-checking the quota while holding the owner's row lock."""
-    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    """Commit the row, re-checking the quota while no other upload of the owner's can."""
+    lock_quota(user_id)
     check_quota(settings, user_id, size)
     width, height = probe.display_size
     video = Video(

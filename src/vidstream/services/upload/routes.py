@@ -12,6 +12,7 @@ from vidstream.services.upload import bp
 from vidstream.services.upload.forms import UploadForm
 from vidstream.services.upload.logic import accept_upload, precheck_request
 from vidstream.web.access import current_user_id, login_required
+from vidstream.web.bodies import allow_upload_body
 from vidstream.web.errors import CSRF_FAILED, AppError, wants_json
 from vidstream.web.representations import video_json
 from vidstream.web.urls import service_url
@@ -31,10 +32,12 @@ def upload() -> Response | tuple[str | Response, int]:
     """Receive one MP4 in the field ``filename``; store it, then go to the library.
 
     The global CSRF check would parse the whole body before the sign-in check; here the
-    caller is identified and the declared size checked first, and the form's own CSRF
-    field is validated by ``validate_on_submit``.
+    caller is identified and the declared size checked first (only then may the body be
+    larger than a form's), and the form's own CSRF field is validated by
+    ``validate_on_submit``.
     """
     precheck_request(current_user_id() or 0, request.content_length)
+    allow_upload_body()
     form = UploadForm()
     if not form.validate_on_submit():
         if form.csrf_token.errors:

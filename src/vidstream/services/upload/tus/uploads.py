@@ -28,6 +28,7 @@ from vidstream.services.upload.logic import (
     check_quota,
     check_size,
     human_size,
+    lock_quota,
     used_bytes,
 )
 from vidstream.services.upload.tus.partial import (
@@ -88,7 +89,8 @@ def check_room(settings: Settings, user_id: int, length: int) -> None:
 
 
 def create_upload(user_id: int, length: int, metadata: dict[str, str]) -> Upload:
-    """Record a new upload of ``length`` bytes for ``user_id``."""
+    """Record a new upload of ``length`` bytes for ``user_id``; its room is reserved at once."""
+    lock_quota(user_id)
     check_room(_settings(), user_id, length)
     upload = Upload(
         public_id=new_public_id(),

@@ -44,6 +44,7 @@ from vidstream.services.upload.tus.uploads import (
     terminate_upload,
 )
 from vidstream.web.access import authenticated_by_token, current_user_id, login_required
+from vidstream.web.bodies import allow_upload_body
 from vidstream.web.errors import AppError
 from vidstream.web.paths import PathKind, path_kind
 from vidstream.web.urls import service_url
@@ -57,11 +58,17 @@ csrf.exempt(tus_bp)
 @tus_bp.before_request
 def _check_request() -> None:
     """Every request but capability discovery names the protocol version (412); a browser
-    session (not a Bearer token) must also send its CSRF token in ``X-CSRFToken``."""
+    session (not a Bearer token) must also send its CSRF token in ``X-CSRFToken``.
+
+    Only a known caller may send a body larger than a form's; the CSRF check below
+    already opens the body, so the limit is raised before it."""
     if request.method == "OPTIONS":
         return
     check_version(request.headers.get("Tus-Resumable"))
-    if current_user_id() is not None and not authenticated_by_token():
+    if current_user_id() is None:
+        return
+    allow_upload_body()
+    if not authenticated_by_token():
         csrf.protect()
 
 
