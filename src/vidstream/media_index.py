@@ -12,14 +12,15 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import UTC
+from typing import Any
 
 import redis
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from vidstream import current
 from vidstream.extensions import db
 from vidstream.models import Share, ShareKind, Video, VideoStatus, Visibility
-from vidstream.models.video import split_renditions
+from vidstream.models.video import original_key, split_renditions
 
 
 @dataclass(frozen=True)
@@ -81,22 +82,41 @@ def _ids(joined: str | None) -> tuple[int, ...]:
     return tuple(sorted(int(part) for part in (joined or "").split(",") if part))
 
 
-def _from_row(video: Video, recipients: str | None) -> MediaInfo:
+# Built once: only the columns serving needs, the id bound per request, so a cold media
+# request costs one small query and no ORM object.
+_MEDIA_QUERY = select(
+    Video.public_id,
+    Video.owner_id,
+    Video.size_bytes,
+    Video.etag,
+    Video.updated_at,
+    Video.status,
+    Video.assets_version,
+    Video.renditions,
+    Video.poster_ready,
+    Video.storyboard_ready,
+    Video.visibility,
+    Video.title,
+    _RECIPIENTS,
+).where(Video.public_id == bindparam("public_id"))
+
+
+def _from_row(row: Any) -> MediaInfo:
     return MediaInfo(
-        public_id=video.public_id,
-        owner_id=video.owner_id,
-        original_key=video.original_key,
-        size=video.size_bytes,
-        etag=video.etag,
-        last_modified=video.updated_at.timestamp(),
-        status=video.status.value,
-        assets_version=video.assets_version or "",
-        renditions=video.renditions or "",
-        poster=video.poster_ready,
-        storyboard=video.storyboard_ready,
-        visibility=video.visibility.value,
-        recipient_ids=_ids(recipients),
-        title=video.title,
+        public_id=row.public_id,
+        owner_id=row.owner_id,
+        original_key=original_key(row.public_id),
+        size=row.size_bytes,
+        etag=row.etag,
+        last_modified=row.updated_at.timestamp(),
+        status=row.status.value,
+        assets_version=row.assets_version or "",
+        renditions=row.renditions or "",
+        poster=row.poster_ready,
+        storyboard=row.storyboard_ready,
+        visibility=row.visibility.value,
+        recipient_ids=_ids(row[-1]),
+        title=row.title,
     )
 
 
@@ -109,10 +129,10 @@ def media_info(public_id: str) -> MediaInfo | None:
             fields = json.loads(raw)
             fields["recipient_ids"] = tuple(fields.get("recipient_ids", ()))
             return MediaInfo(**fields)
-    row = db.session.execute(select(Video, _RECIPIENTS).where(Video.public_id == public_id)).first()
+    row = db.session.connection().execute(_MEDIA_QUERY, {"public_id": public_id}).first()
     if row is None:
         return None
-    info = _from_row(*row)
+    info = _from_row(row)
     if cache is not None:
         ttl = current.settings().media_cache_seconds
         cache.set(_key(public_id), json.dumps(asdict(info)), ex=ttl)
