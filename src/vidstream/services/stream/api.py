@@ -29,7 +29,10 @@ LINK_FIELDS = ("expires_in_seconds", "password", "max_views", "allow_download", 
 
 def json_body(allowed: tuple[str, ...]) -> dict[str, Any]:
     """The request's JSON object, with only ``allowed`` fields; anything else is a 400."""
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser follows: not a usable object
+        body = None
     if not isinstance(body, dict):
         raise AppError(400, "Send a JSON object.", code="invalid_body")
     unknown = sorted(set(body) - set(allowed))
