@@ -8,7 +8,9 @@ since the benchmarks measure serving, not the upload path.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import urllib.parse
 import urllib.request
 from collections.abc import Sequence
@@ -70,3 +72,34 @@ def register_file(app: Flask, username: str, path: Path) -> str:
     with app.app_context():
         db.engine.dispose()
     return public_id
+
+
+def _owner_call(base_url: str, cookie: str, method: str, path: str, body: object) -> object:
+    """A JSON API call with the owner's session (and its CSRF token, as the pages send it)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    # Both requests go to an http:// URL of the server the benchmark started.
+    asked = urllib.request.Request(f"{base_url}/api/session", headers={"Cookie": cookie})  # noqa: S310
+    with opener.open(asked, timeout=30) as reply:
+        token = json.load(reply)["csrf_token"]
+    headers = {"Cookie": cookie, "X-CSRFToken": token, "Content-Type": "application/json"}
+    call = urllib.request.Request(  # noqa: S310
+        base_url + path, data=json.dumps(body).encode(), headers=headers, method=method
+    )
+    with opener.open(call, timeout=30) as reply:
+        return json.load(reply)
+
+
+def open_share_link(base_url: str, cookie: str, public_id: str) -> str:
+    """Share the video by link as its owner, open the link as a viewer with no account,
+    and return the URL its page gives the player for the original (``/s/<token>/m/<grant>/``).
+    """
+    _owner_call(base_url, cookie, "PATCH", f"/api/videos/{public_id}", {"visibility": "unlisted"})
+    made = _owner_call(base_url, cookie, "POST", f"/api/videos/{public_id}/shares", {})
+    link = str(made["share"]["url"])  # type: ignore[index]
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(base_url + "/s/" + link.split("/s/", 1)[1], timeout=30) as reply:
+        page = reply.read().decode()
+    found = re.search(r'data-mp4="([^"]+)"', page)
+    if found is None:
+        raise BenchError("the share link's page gave no media URL")
+    return base_url + html.unescape(found.group(1))

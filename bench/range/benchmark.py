@@ -30,7 +30,12 @@ from bench.common.report import (
 )
 from bench.common.tables import Round, ratio
 from bench.common.wrk import Load, run_wrk, write_hook
-from bench.range.checks import Expected, check_refuses_strangers, check_serves_the_file
+from bench.range.checks import (
+    Expected,
+    check_refuses_strangers,
+    check_serves_the_file,
+    check_share_needs_its_grant,
+)
 from bench.range.figures import problems, summarise
 from bench.range.report import render_section
 from bench.range.servers import start_embedded, start_naive, start_nginx
@@ -73,10 +78,10 @@ def start_targets(
     stack: ExitStack, workdir: Path, source: Path, nginx: str, args: argparse.Namespace
 ) -> list[Target]:
     """nginx, vidstream and the naive app, each registered on ``stack`` to be stopped."""
-    say("starting nginx, vidstream serve and the naive Flask app")
+    say("starting nginx, vidstream serve (owner and share link) and the naive Flask app")
     return [
         start_nginx(stack, nginx, workdir, source, args.workers),
-        start_embedded(stack, workdir, source, args.workers, args.threads),
+        *start_embedded(stack, workdir, source, args.workers, args.threads),
         start_naive(stack, workdir, source, args.workers, args.threads),
     ]
 
@@ -111,6 +116,7 @@ def benchmark(args: argparse.Namespace, nginx: str, wrk: str) -> dict[str, Any]:
         for target in targets:
             check_serves_the_file(target, expected)
         check_refuses_strangers(next(t for t in targets if t.key == "vidstream"), expected)
+        check_share_needs_its_grant(next(t for t in targets if t.key == "share"), expected)
         hook = write_hook(workdir)
         threads = min(os.cpu_count() or 1, 2)
         loads = {
@@ -137,6 +143,7 @@ def publish(args: argparse.Namespace, nginx: str, wrk: str, run: dict[str, Any])
     rounds: list[Round] = run["rounds"]
     facts = machine_facts(nginx, wrk)
     share = ratio(rounds, "range", "vidstream", "requests_per_s").median
+    shared = ratio(rounds, "range", "share", "requests_per_s", baseline="vidstream").median
     stamp = utc_stamp()
     raw = {
         "when_utc": stamp,
@@ -146,6 +153,7 @@ def publish(args: argparse.Namespace, nginx: str, wrk: str, run: dict[str, Any])
         "targets": {t.key: t.label for t in targets},
         "summary": summarise(rounds, targets),
         "target_ratio": TARGET_RATIO,
+        "share_to_owner_range_ratio": shared,
         "rounds": [
             {s: {k: m.as_dict() for k, m in by.items()} for s, by in one.items()} for one in rounds
         ],
@@ -172,6 +180,8 @@ def run(args: argparse.Namespace) -> int:
         )
         return FAILED
     say(f"vidstream range req/s = {share:.2f} x nginx (meets the {TARGET_RATIO}x target)")
+    shared = ratio(result["rounds"], "range", "share", "requests_per_s", baseline="vidstream")
+    say(f"share link range req/s = {shared.median:.2f} x the owner's")
     return FAILED if result["issues"] else PASSED
 
 

@@ -47,3 +47,12 @@ def check_refuses_strangers(target: Target, expected: Expected) -> None:
     reply = request(target.url, {"Range": expected.range_header})
     if reply.status in (200, 206):
         raise BenchError(f"{target.label} served the video without a session ({reply.status})")
+
+
+def check_share_needs_its_grant(target: Target, expected: Expected) -> None:
+    """A share link's media URL with its grant altered must not send a byte either."""
+    head, _, rest = target.url.partition("/m/")
+    _grant, _, tail = rest.partition("/")
+    reply = request(f"{head}/m/forged/{tail}", {"Range": expected.range_header})
+    if reply.status in (200, 206):
+        raise BenchError(f"{target.label} served the video with a forged grant ({reply.status})")

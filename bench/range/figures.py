@@ -24,6 +24,9 @@ def summarise(rounds: Sequence[Round], targets: Sequence[Target]) -> dict[str, d
             "range_p50_ms": spread(rounds, "range", key, "p50_ms").median,
             "range_p99_ms": spread(rounds, "range", key, "p99_ms").median,
             "range_ratio_to_nginx": ratio(rounds, "range", key, "requests_per_s").median,
+            "range_ratio_to_owner": ratio(
+                rounds, "range", key, "requests_per_s", baseline="vidstream"
+            ).median,
         }
     return table
 
@@ -62,11 +65,15 @@ def _range_rate(one: Round, key: str) -> float:
 def rounds_table(rounds: Sequence[Round], targets: Sequence[Target]) -> str:
     """Range req/s of every target in every round, with vidstream's ratio to nginx."""
     head = " | ".join(t.label for t in targets)
-    lines = [f"| round | {head} | vidstream ÷ nginx |", "|--:|" + "--:|" * (len(targets) + 1)]
+    lines = [
+        f"| round | {head} | vidstream ÷ nginx | share link ÷ owner |",
+        "|--:|" + "--:|" * (len(targets) + 2),
+    ]
     for number, one in enumerate(rounds, start=1):
         cells = [f"{_range_rate(one, t.key):,.0f}" for t in targets]
         share = _range_rate(one, "vidstream") / _range_rate(one, BASELINE)
-        lines.append(f"| {number} | " + " | ".join(cells) + f" | {share:.2f} |")
+        shared = _range_rate(one, "share") / _range_rate(one, "vidstream")
+        lines.append(f"| {number} | " + " | ".join(cells) + f" | {share:.2f} | {shared:.2f} |")
     return "\n".join(lines)
 
 

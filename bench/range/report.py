@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common.report import render
+from bench.common.tables import ratio
 from bench.range.figures import results_table, rounds_table
 
 TEMPLATE = Path(__file__).with_name("report.md.tmpl")
@@ -35,6 +36,9 @@ def render_section(
         rounds_table=rounds_table(run["rounds"], run["targets"]),
         warning=warning,
         share=f"{share:.2f}",
+        shared=ratio(run["rounds"], "range", "share", "requests_per_s", baseline="vidstream").show(
+            2
+        ),
         target=target,
         verdict="met" if share >= target else "missed",
     )

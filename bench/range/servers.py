@@ -15,7 +15,7 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.common.accounts import register_file, sign_in
+from bench.common.accounts import open_share_link, register_file, sign_in
 from bench.common.procs import (
     HOST,
     Target,
@@ -104,8 +104,12 @@ def start_naive(
 
 def start_embedded(
     stack: ExitStack, workdir: Path, source: Path, workers: int, threads: int
-) -> Target:
-    """Prepare a data dir and serve it with every service; sign in to it."""
+) -> list[Target]:
+    """Prepare a data dir and serve it with every service; sign in to it.
+
+    Two targets on the one server: the owner's media URL, with the session cookie, and
+    the same file through a share link's media URL, with no cookie at all.
+    """
     env = embedded_env(workdir / "data")
     vidstream_cli(env, "db", "upgrade")
     vidstream_cli({**env, "VIDSTREAM_NEW_PASSWORD": PASSWORD}, "users", "create", USERNAME)
@@ -115,9 +119,16 @@ def start_embedded(
     argv += ["--workers", str(workers), "--threads", str(threads)]
     launch(stack, "vidstream serve", argv, port, workdir / "vidstream.log", env=env)
     base_url = f"http://{HOST}:{port}"
-    return Target(
+    cookie = sign_in(base_url, USERNAME, PASSWORD)
+    owner = Target(
         key="vidstream",
         label="vidstream serve (embedded)",
         url=f"{base_url}/media/{public_id}/original.mp4",
-        cookie=sign_in(base_url, USERNAME, PASSWORD),
+        cookie=cookie,
     )
+    shared = Target(
+        key="share",
+        label="vidstream, share link",
+        url=open_share_link(base_url, cookie, public_id),
+    )
+    return [owner, shared]

@@ -10,7 +10,6 @@ shows are copied to ``VIDSTREAM_SCREENSHOTS_DIR`` when that is set.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -18,24 +17,26 @@ import pytest
 from flask import Flask
 
 from tests.support.browser import (
+    ALL_READY,
     DESKTOP,
+    PASSWORD,
     PHONE,
+    VIDEO,
     Screenshots,
-    axe_violations,
+    check_page,
     chromium,
+    new_page,
+    pick_files,
     serve,
+    settle,
     sign_in,
+    sign_up,
+    videos,
     wait_until,
 )
-from tests.support.media import make_mp4
 from vidstream.config import Settings
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "correct horse battery"
-STATUSES = "[...document.querySelectorAll('.upload-status')]"
-ALL_READY = f"{STATUSES}.length > 0 && {STATUSES}.every(s => s.textContent.endsWith(' · ready'))"
-VIDEO = "document.querySelector('video')"
 
 
 @pytest.fixture
@@ -64,35 +65,6 @@ def browser() -> Iterator[Any]:
 def shots(tmp_path: Path) -> Screenshots:
     """Screenshots of this test."""
     return Screenshots(tmp_path / "screenshots")
-
-
-def new_page(browser: Any, site: str, **options: Any) -> Any:
-    """A page in a fresh context (its own cookies), desktop-sized unless told otherwise."""
-    context = browser.new_context(
-        base_url=site, viewport=options.pop("viewport", DESKTOP), **options
-    )
-    return context.new_page()
-
-
-def sign_up(page: Any, username: str) -> None:
-    """Create an account through the form; the library opens."""
-    page.goto("/signup")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.fill("#confirm", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/stream")
-
-
-def pick_files(page: Any, files: list[Path]) -> None:
-    """Open the upload page and hand ``files`` to the resumable uploader."""
-    page.goto("/upload")
-    page.set_input_files("#uploader-files", [str(f) for f in files])
-
-
-def videos(tmp_path: Path, *names: str) -> list[Path]:
-    """Short generated MP4s, one per name."""
-    return [make_mp4(tmp_path / f"{name}.mp4", seconds=6, size="640x360") for name in names]
 
 
 def test_from_sign_up_to_sign_out(
@@ -296,27 +268,6 @@ LOOKS = [
 PUBLISHED = {"library-phone-dark", "signup-errors-phone-dark"}
 
 
-def settle(page: Any) -> None:
-    """Give the player a moment to show its first frame rather than a loading spinner.
-
-    Only the screenshot depends on it, so a slow first frame is not a failure.
-    """
-    with suppress(AssertionError):
-        wait_until(page, f"{VIDEO}.readyState >= 2", timeout=3_000)
-
-
-def check_page(page: Any, shots: Screenshots, name: str, scheme: str) -> None:
-    """The page fits its width, follows the colour scheme and has no axe violations."""
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{name} is {overflow}px wider than the window"
-    red, green, blue = page.evaluate(
-        "getComputedStyle(document.body).backgroundColor.match(/\\d+/g).slice(0, 3).map(Number)"
-    )
-    assert (red + green + blue > 600) == (scheme == "light"), (name, red, green, blue)
-    assert axe_violations(page) == [], name
-    shots.take(page, name, publish=name in PUBLISHED)
-
-
 def test_pages_at_every_width_and_theme(
     site: str, browser: Any, shots: Screenshots, tmp_path: Path
 ) -> None:
@@ -333,7 +284,13 @@ def test_pages_at_every_width_and_theme(
         with page.expect_navigation():
             page.click("main button[type=submit]")
         page.wait_for_selector("#password-errors p")
-        check_page(page, shots, f"signup-errors-{look}", scheme)
+        check_page(
+            page,
+            shots,
+            f"signup-errors-{look}",
+            scheme,
+            publish=f"signup-errors-{look}" in PUBLISHED,
+        )
         page.goto("/signin")
         check_page(page, shots, f"signin-{look}", scheme)
         sign_in(page, "lee", PASSWORD)
@@ -343,5 +300,6 @@ def test_pages_at_every_width_and_theme(
             if name == "player":
                 wait_until(page, f"{VIDEO}.readyState >= 1", timeout=20_000)
                 settle(page)
-            check_page(page, shots, f"{name}-{look}", scheme)
+            shot = f"{name}-{look}"
+            check_page(page, shots, shot, scheme, publish=shot in PUBLISHED)
         page.context.close()

@@ -1,4 +1,4 @@
-"""The whole app on S3 storage (a real moto server): upload, process, serve, check, delete."""
+"""The whole app on S3 storage (a moto server): upload, process, serve, share, check, delete."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tests.support.media import make_large_mp4, make_mp4
 from tests.support.pipeline import live_server, parse_master, parse_segments, process_now
 from tests.support.s3server import storage_url
 from tests.support.servers import free_ports
+from tests.support.sharing import api, make_link, media_base, share_ids
 from vidstream.cli import main
 from vidstream.config import Settings
 from vidstream.extensions import db
@@ -205,3 +206,39 @@ def test_an_upload_while_the_store_is_away_is_a_503(
     assert answer.get_json()["error"]["code"] == "unavailable"
     with app.app_context():
         assert db.session.scalars(select(Video.id)).all() == []
+
+
+def test_a_share_link_on_s3_gets_presigned_links_only_after_the_check(
+    app: Flask, auth: AuthActions, settings: Settings, moto_url: str, sample_mp4: Path
+) -> None:
+    auth.signup()
+    public_id = auth.upload(sample_mp4, json=True).get_json()["video"]["id"]
+    assert process_now(app, public_id)[1] is Outcome.READY
+    api(auth, "PATCH", f"/api/videos/{public_id}", {"visibility": "unlisted"})
+    link = make_link(auth, public_id)
+    viewer = app.test_client()
+    base = media_base(viewer.get(link).get_data(as_text=True))
+
+    owners = _followed(auth.client, f"/media/{public_id}/original.mp4", "video/mp4")
+    assert _followed(viewer, f"{base}original.mp4", "video/mp4") == owners
+    lifetime = f"X-Amz-Expires={settings.presigned_url_seconds}"
+    assert lifetime in viewer.get(f"{base}original.mp4").headers["Location"]
+    rendition = parse_master(_served_here(viewer, f"{base}hls/master.m3u8"))[0].uri
+    playlist = _served_here(viewer, f"{base}hls/{rendition}")
+    # A share's playlist names its files by relative URI: each is checked here first.
+    assert moto_url not in playlist and "X-Amz-" not in playlist
+    assert '#EXT-X-MAP:URI="init.mp4"' in playlist
+    segment, _seconds = parse_segments(playlist)[0]
+    assert "/" not in segment
+    folder = rendition.rsplit("/", 1)[0]
+    assert _followed(viewer, f"{base}hls/{folder}/{segment}", "video/iso.segment")
+    _followed(viewer, f"{base}hls/{folder}/init.mp4", "video/mp4")
+
+    token, grant = base.split("/")[2], base.split("/")[4]
+    forged = viewer.get(f"/s/{token}/m/{grant[:-2]}xx/original.mp4")
+    assert forged.status_code == 404 and "Location" not in forged.headers
+    (share_id,) = share_ids(auth, public_id)
+    assert api(auth, "DELETE", f"/api/videos/{public_id}/shares/{share_id}").status_code == 204
+    for path in ("original.mp4", f"hls/{folder}/{segment}", f"hls/{folder}/init.mp4"):
+        answer = viewer.get(base + path)
+        assert answer.status_code == 404 and "Location" not in answer.headers, path

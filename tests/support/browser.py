@@ -13,12 +13,13 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.media import make_mp4
 from tests.support.servers import (
     ROOT,
     ServerProcess,
@@ -41,6 +42,10 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 AXE_JS = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+PASSWORD = "correct horse battery"
+STATUSES = "[...document.querySelectorAll('.upload-status')]"
+ALL_READY = f"{STATUSES}.length > 0 && {STATUSES}.every(s => s.textContent.endsWith(' · ready'))"
+VIDEO = "document.querySelector('video')"
 
 
 def _missing(what: str) -> None:
@@ -133,9 +138,12 @@ class Screenshots:
         self.published = Path(target) if target else None
 
     def take(self, page: Any, name: str, *, publish: bool = False, full_page: bool = True) -> Path:
-        """Save ``name``.png from ``page`` and return its path."""
+        """Save ``name``.png from ``page`` (or from one element: a Playwright locator)."""
         path = self.directory / f"{name}.png"
-        page.screenshot(path=str(path), full_page=full_page, animations="disabled")
+        if hasattr(page, "bounding_box"):
+            page.screenshot(path=str(path), animations="disabled")
+        else:
+            page.screenshot(path=str(path), full_page=full_page, animations="disabled")
         if publish and self.published is not None:
             self.published.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, self.published / path.name)
@@ -179,3 +187,55 @@ def wait_until(page: Any, expression: str, timeout: float = 30_000) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {timeout / 1000:.0f} s: {expression}{failure}")
         time.sleep(0.05)
+
+
+def new_page(browser: Any, site: str, **options: Any) -> Any:
+    """A page in a fresh context (its own cookies), desktop-sized unless told otherwise."""
+    context = browser.new_context(
+        base_url=site, viewport=options.pop("viewport", DESKTOP), **options
+    )
+    return context.new_page()
+
+
+def sign_up(page: Any, username: str) -> None:
+    """Create an account through the form; the library opens."""
+    page.goto("/signup")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.fill("#confirm", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/stream")
+
+
+def pick_files(page: Any, files: list[Path]) -> None:
+    """Open the upload page and hand ``files`` to the resumable uploader."""
+    page.goto("/upload")
+    page.set_input_files("#uploader-files", [str(f) for f in files])
+
+
+def videos(tmp_path: Path, *names: str) -> list[Path]:
+    """Short generated MP4s, one per name."""
+    return [make_mp4(tmp_path / f"{name}.mp4", seconds=6, size="640x360") for name in names]
+
+
+def settle(page: Any) -> None:
+    """Give the player a moment to show its first frame rather than a loading spinner.
+
+    Only the screenshot depends on it, so a slow first frame is not a failure.
+    """
+    with suppress(AssertionError):
+        wait_until(page, f"{VIDEO}.readyState >= 2 && !{VIDEO}.seeking", timeout=3_000)
+
+
+def check_page(
+    page: Any, shots: Screenshots, name: str, scheme: str, *, publish: bool = False
+) -> None:
+    """The page fits its width, follows the colour scheme and has no axe violations."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{name} is {overflow}px wider than the window"
+    red, green, blue = page.evaluate(
+        "getComputedStyle(document.body).backgroundColor.match(/\\d+/g).slice(0, 3).map(Number)"
+    )
+    assert (red + green + blue > 600) == (scheme == "light"), (name, red, green, blue)
+    assert axe_violations(page) == [], name
+    shots.take(page, name, publish=publish)

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Flask
 
-from tests.conftest import AuthActions
-from tests.services.test_tus import OCTETS, Tus, V
+from tests.support.accounts import AuthActions
 from tests.support.staging import TWO_MIB
+from tests.support.tus import OCTETS, TUS_RESUMABLE, Tus
 from vidstream.web.bodies import FORM_BODY_BYTES
 
 
@@ -55,7 +55,7 @@ def test_signed_in_upload_may_exceed_the_form_limit(
 
 
 def test_tus_chunk_over_the_form_limit_is_accepted_with_a_token(app: Flask) -> None:
-    tus = Tus(app, "alice")
+    tus = Tus.with_token(app, "alice")
     url = tus.new(3 * TWO_MIB)
     response = tus.patch(url, 0, b"\0" * TWO_MIB)
     assert response.status_code == 204
@@ -64,7 +64,7 @@ def test_tus_chunk_over_the_form_limit_is_accepted_with_a_token(app: Flask) -> N
 
 def test_tus_chunk_over_the_form_limit_is_accepted_with_a_session(auth: AuthActions) -> None:
     auth.signup()
-    headers = {**V, "X-CSRFToken": auth.csrf()}
+    headers = {**TUS_RESUMABLE, "X-CSRFToken": auth.csrf()}
     created = auth.client.post("/api/uploads/", headers={**headers, "Upload-Length": "9999999"})
     assert created.status_code == 201
     response = auth.client.patch(
@@ -76,6 +76,6 @@ def test_tus_chunk_over_the_form_limit_is_accepted_with_a_session(auth: AuthActi
 
 
 def test_anonymous_tus_chunk_is_refused_as_anonymous(app: Flask) -> None:
-    headers = {**V, "Upload-Offset": "0", "Content-Type": OCTETS}
+    headers = {**TUS_RESUMABLE, "Upload-Offset": "0", "Content-Type": OCTETS}
     response = app.test_client().patch("/api/uploads/x", data=b"\0" * TWO_MIB, headers=headers)
     assert response.status_code == 401

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from vidstream.config import ConfigError, load_settings, parse_networks
 from vidstream.web.proxies import forwarded_client
 

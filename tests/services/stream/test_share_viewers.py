@@ -7,9 +7,7 @@ page or byte of a video: original, download, playlists, segments, pictures.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -18,15 +16,8 @@ from sqlalchemy import update
 
 from tests.support.accounts import AuthActions
 from tests.support.pipeline import process_now
+from tests.support.sharing import api, expire, make_link, media_base
 from vidstream.extensions import db
-from vidstream.media_index import forget_link
-from vidstream.models import Share
-from vidstream.models.base import utcnow
-
-
-def api(auth: AuthActions, method: str, path: str, body: Any = None) -> Any:
-    """A JSON API call from ``auth``'s browser session (CSRF header included)."""
-    return auth.client.open(path, method=method, json=body, headers={"X-CSRFToken": auth.csrf()})
 
 
 @pytest.fixture
@@ -37,21 +28,6 @@ def video(app: Flask, auth: AuthActions, sample_mp4: Path) -> str:
     process_now(app, vid)
     api(auth, "PATCH", f"/api/videos/{vid}", {"visibility": "unlisted"})
     return vid
-
-
-def make_link(auth: AuthActions, vid: str, **options: Any) -> str:
-    """A new share link's path, ``/s/<token>``."""
-    answer = api(auth, "POST", f"/api/videos/{vid}/shares", options)
-    assert answer.status_code == 201, answer.get_json()
-    url: str = answer.get_json()["share"]["url"]
-    return url.removeprefix("http://localhost")
-
-
-def media_base(page: str) -> str:
-    """The ``/s/<token>/m/<grant>/`` prefix a link's page gives its player."""
-    found = re.search(r'data-mp4="(/s/[^/"]+/m/[^/"]+/)original\.mp4"', page)
-    assert found, page[:2000]
-    return found.group(1)
 
 
 def byte_paths(app: Flask, auth: AuthActions, vid: str) -> list[str]:
@@ -142,19 +118,6 @@ def test_making_the_video_private_switches_its_links_off(
     assert viewer.get(base + "original.mp4").status_code == 404
     api(auth, "PATCH", f"/api/videos/{video}", {"visibility": "unlisted"})
     assert viewer.get(base + "original.mp4").status_code == 200
-
-
-def expire(app: Flask, link: str) -> None:
-    """Move a link's expiry into the past (as time passing would)."""
-    token = link.split("/")[2]
-    with app.app_context():
-        db.session.execute(
-            update(Share)
-            .where(Share.token_sha256 == Share.hash(token))
-            .values(expires_at=utcnow() - timedelta(seconds=1))
-        )
-        db.session.commit()
-        forget_link(Share.hash(token))
 
 
 def test_an_expired_link_is_410_on_its_page_and_every_byte(

@@ -20,8 +20,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from tests.conftest import AuthActions
-from tests.services.test_tus import Tus
+from tests.support.accounts import AuthActions
+from tests.support.tus import Tus
 from vidstream.extensions import db
 from vidstream.models import Video
 from vidstream.services.upload import logic
@@ -74,7 +74,7 @@ def test_concurrent_uploads_cannot_both_pass_the_quota(
 def test_concurrent_tus_creations_cannot_both_reserve_the_quota(
     app: Flask, sample_mp4: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tus = Tus(app, "alice")
+    tus = Tus.with_token(app, "alice")
     length = sample_mp4.stat().st_size
     barrier = threading.Barrier(2, timeout=ARRIVAL_SECONDS)
     original = uploads.check_room

@@ -37,7 +37,10 @@ TYPE_NAMES = {str: "text", int: "a whole number", bool: "true or false"}
 
 def json_body(fields: dict[str, type]) -> dict[str, Any]:
     """The request's JSON object, holding only ``fields`` of their types; else a 400."""
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser follows: not a usable object
+        body = None
     if not isinstance(body, dict):
         raise AppError(400, "Send a JSON object.", code="invalid_body")
     unknown = sorted(set(body) - set(fields))

@@ -15,6 +15,7 @@ from vidstream.services.stream import bp
 from vidstream.services.stream.logic import delete_video
 from vidstream.services.stream.routes import render_player
 from vidstream.services.stream.sharing import (
+    DIGITS,
     create_link,
     edit_video,
     invalid,
@@ -34,7 +35,8 @@ def form_number(name: str) -> int | None:
     text = request.form.get(name, "").strip()
     if not text:
         return None
-    if not text.isdecimal() or len(text) > 12:
+    # Plain ASCII digits only: int() would also take "6_0", "+60" and other scripts' digits.
+    if not DIGITS.fullmatch(text):
         raise invalid(f"{name} must be a whole number.")
     return int(text)
 

@@ -16,6 +16,7 @@ What counts, written down (docs/security.md repeats it):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -38,6 +39,7 @@ MAX_VIEWS = 1_000_000
 MAX_LINKS_PER_VIDEO = 100
 TITLE_LENGTH, DESCRIPTION_LENGTH, LABEL_LENGTH, USERNAME_LENGTH = 200, 5000, 100, 64
 PASSWORD_LENGTHS = (4, 200)
+DIGITS = re.compile(r"-?[0-9]{1,12}")
 # The same answer for an unknown account and one that cannot receive shares.
 NO_RECIPIENT = "There is no account with that username that can receive shares."
 
@@ -252,10 +254,16 @@ def record_view(share: Share) -> bool:
 
 
 def password_matches(share: Share, password: str) -> bool:
-    """Whether ``password`` opens the link (constant work whether or not it has one)."""
+    """Whether ``password`` opens the link.
+
+    A password longer than any a link may have is wrong, though it is hashed only up
+    to that length (the same work as the longest right one).
+    """
     if share.password_hash is None:
         return True
-    return check_password_hash(share.password_hash, password[: PASSWORD_LENGTHS[1]])
+    longest = PASSWORD_LENGTHS[1]
+    matches = check_password_hash(share.password_hash, password[:longest])
+    return matches and len(password) <= longest
 
 
 def shared_with(user_id: int) -> list[tuple[Video, str]]:
