@@ -41,6 +41,8 @@ class Site:
     token_id: int
     upload_url: str
     sample: Path
+    share_path: str
+    share_id: str
 
 
 @pytest.fixture
@@ -56,9 +58,18 @@ def site(app: Flask, sample_mp4: Path) -> Site:
     tus = Tus(alice.client, {"X-CSRFToken": alice.csrf()})
     upload_url = tus.create(10).headers["Location"]
     assert tus.patch(upload_url, 0, b"1").status_code == 204
+    headers = {"X-CSRFToken": alice.csrf()}
+    alice.client.patch(f"/api/videos/{video_id}", json={"visibility": "unlisted"}, headers=headers)
+    link = alice.client.post(
+        f"/api/videos/{video_id}/shares", json={"password": PASSWORD}, headers=headers
+    ).get_json()["share"]
+    share_path = link["url"].removeprefix("http://localhost")
+    AuthActions(app.test_client()).signup("bob", PASSWORD)  # someone to share with
     visitor = AuthActions(app.test_client())
     visitor.csrf()  # a session of its own, as a visitor of the sign-in page has
-    return Site(app, alice, visitor, video_id, token_id, upload_url, sample_mp4)
+    return Site(
+        app, alice, visitor, video_id, token_id, upload_url, sample_mp4, share_path, link["id"]
+    )
 
 
 Send = Callable[[Site, AuthActions, str | None], Any]
@@ -93,6 +104,29 @@ def script(
     return send
 
 
+def share_unlock(suffix: str) -> Send:
+    """A share link's password form, whose token is the signed one its page carries.
+
+    The right token is that form token (the form works without a session, for embeds);
+    a session's CSRF token, forged or missing, is refused like any wrong token.
+    """
+
+    def send(site: Site, browser: AuthActions, token: str | None) -> Any:
+        path = site.share_path + suffix
+        if token is not None and token == browser.csrf():
+            page = browser.client.get(path).get_data(as_text=True)
+            token = page.split('name="form_token" value="', 1)[1].split('"', 1)[0]
+        data = {"password": PASSWORD, **({"form_token": token} if token is not None else {})}
+        return browser.client.post(path, data=data)
+
+    return send
+
+
+def json_script(method: str, path: Callable[[Site], str], body: str) -> Send:
+    """A page script's JSON request with the token in ``X-CSRFToken``."""
+    return script(method, path, {"Content-Type": "application/json"}, body.encode())
+
+
 def upload_form(site: Site, browser: AuthActions, token: str | None) -> Any:
     """The upload form's multipart post of a valid MP4."""
     with open(site.sample, "rb") as fh:
@@ -124,6 +158,29 @@ WRITES: dict[str, Write] = {
     "upload.upload": Write(True, upload_form),
     "stream.delete": Write(True, form(lambda s: f"/stream/{s.video_id}/delete")),
     "stream.api_delete": Write(True, script("DELETE", lambda s: f"/api/videos/{s.video_id}", {})),
+    "stream.edit": Write(
+        True,
+        form(lambda s: f"/stream/{s.video_id}/edit", {"title": "Forged", "visibility": "public"}),
+    ),
+    "stream.create_link_form": Write(True, form(lambda s: f"/stream/{s.video_id}/links")),
+    "stream.share_with_person": Write(
+        True, form(lambda s: f"/stream/{s.video_id}/people", {"username": "bob"})
+    ),
+    "stream.revoke_share": Write(
+        True, form(lambda s: f"/stream/{s.video_id}/shares/{s.share_id}/revoke")
+    ),
+    "stream.api_edit": Write(
+        True, json_script("PATCH", lambda s: f"/api/videos/{s.video_id}", '{"title": "Forged"}')
+    ),
+    "stream.api_share": Write(
+        True, json_script("POST", lambda s: f"/api/videos/{s.video_id}/shares", '{"label": "x"}')
+    ),
+    "stream.api_unshare": Write(
+        True,
+        script("DELETE", lambda s: f"/api/videos/{s.video_id}/shares/{s.share_id}", {}),
+    ),
+    "stream.share_page": Write(False, share_unlock("")),
+    "stream.share_embed": Write(False, share_unlock("/embed")),
     "upload.tus.tus_create": Write(
         True, script("POST", lambda s: "/api/uploads/", {**TUS_RESUMABLE, "Upload-Length": "10"})
     ),
