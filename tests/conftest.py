@@ -82,6 +82,8 @@ def _settings(
         "testing": True,
         "redis_url": redis_url,
         "redis_prefix": f"vstest:{secrets.token_hex(4)}:",
+        # Most tests sign several people up; tests of the modes set their own.
+        "signup": "open",
         **extra,
     }
     if database_url:

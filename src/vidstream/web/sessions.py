@@ -21,16 +21,26 @@ from datetime import timedelta
 
 import redis
 from cachelib.file import FileSystemCache
-from flask import Flask, Request, Response, current_app, has_request_context, request, session
+from flask import (
+    Flask,
+    Request,
+    Response,
+    current_app,
+    g,
+    has_request_context,
+    request,
+    session,
+)
 from flask.sessions import SecureCookieSession, SessionMixin
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from vidstream import current
 from vidstream.config import Settings
 from vidstream.extensions import db, server_session
 from vidstream.models import User
+from vidstream.models.base import utcnow
 from vidstream.web.access import authenticated_by_token
 from vidstream.web.paths import path_kind
 
@@ -158,10 +168,25 @@ def session_expired(settings: Settings, current: float) -> bool:
     return too_old or too_idle
 
 
-def epoch_is_current(user_id: int) -> bool:
-    """Whether the session was made since the user's epoch last moved (one indexed read)."""
-    epoch = db.session.scalar(select(User.session_epoch).where(User.id == user_id))
-    return epoch is not None and epoch == session.get("epoch")
+def account_is_current(user_id: int) -> bool:
+    """Whether the account is enabled and the session made since its epoch last moved.
+
+    One indexed read, which also gives the role the route permission check needs.
+    """
+    row = db.session.execute(
+        select(User.session_epoch, User.role, User.disabled_at).where(User.id == user_id)
+    ).first()
+    if row is None or row.disabled_at is not None or row.session_epoch != session.get("epoch"):
+        return False
+    g.vidstream_role = row.role
+    return True
+
+
+def _note_seen(user_id: int, moment: float) -> None:
+    """Record activity in the session and on the account (at most every few minutes)."""
+    session["seen_at"] = int(moment)
+    db.session.execute(update(User).where(User.id == user_id).values(last_seen_at=utcnow()))
+    db.session.commit()
 
 
 def check_session() -> None:
@@ -178,8 +203,8 @@ def check_session() -> None:
         return
     if kind.serves_bytes:
         return
-    if not epoch_is_current(session["user_id"]):
+    if not account_is_current(session["user_id"]):
         session.clear()
         return
     if moment - session["seen_at"] > SEEN_RESOLUTION:
-        session["seen_at"] = int(moment)
+        _note_seen(session["user_id"], moment)

@@ -7,9 +7,11 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from vidstream.extensions import db
-from vidstream.models import User
+from vidstream.models import Invitation, Role, User
 from vidstream.models.user import normalise_username
+from vidstream.services.auth.invitations import spend_invitation
 from vidstream.web.errors import AppError
+from vidstream.web.site import has_accounts
 
 # Checked against when the username is unknown, so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("vidstream-timing-equaliser")
@@ -17,19 +19,36 @@ _DUMMY_HASH = generate_password_hash("vidstream-timing-equaliser")
 BAD_CREDENTIALS = "Unknown username or wrong password."
 
 
-def create_user(username: str, password: str, *, is_admin: bool = False) -> User:
-    """Insert a new account; 409 if the name is taken (even by a concurrent sign-up)."""
+def create_user(
+    username: str, password: str, *, role: Role | None = None, invitation: Invitation | None = None
+) -> User:
+    """Insert a new account; 409 if the name is taken (even by a concurrent sign-up).
+
+    Without a ``role``, the first account of an empty installation is its admin and
+    every later one a member. With an ``invitation``, the account gets its role and
+    the invitation is spent in the same transaction.
+    """
+    if invitation is not None:
+        role = invitation.role
+    if role is None:
+        role = Role.MEMBER if has_accounts() else Role.ADMIN
     user = User(
         username=normalise_username(username),
         password_hash=generate_password_hash(password),
-        is_admin=is_admin,
+        role=role,
     )
     db.session.add(user)
     try:
+        if invitation is not None:
+            db.session.flush()
+            spend_invitation(invitation, user)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise AppError(409, f"The username {user.username!r} is already taken.") from None
+    except AppError:
+        db.session.rollback()
+        raise
     return user
 
 
@@ -41,6 +60,8 @@ def authenticate(username: str, password: str) -> User:
         raise AppError(401, BAD_CREDENTIALS)
     if not check_password_hash(user.password_hash, password):
         raise AppError(401, BAD_CREDENTIALS)
+    if user.disabled:
+        raise AppError(403, "This account has been disabled. Ask an administrator.")
     return user
 
 
