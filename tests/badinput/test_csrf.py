@@ -22,7 +22,8 @@ from tests.services.test_tus import OCTETS, V
 from tests.support.corpus import labelled
 from tests.support.leftovers import nothing_left_behind
 from vidstream.extensions import db
-from vidstream.models import AccessToken
+from vidstream.models import AccessToken, Role
+from vidstream.services.auth.invitations import create_invitation
 from vidstream.web.errors import CSRF_FAILED
 
 PASSWORD = "correct horse battery"
@@ -41,6 +42,7 @@ class Site:
     token_id: int
     upload_url: str
     sample: Path
+    invite_token: str
 
 
 @pytest.fixture
@@ -59,7 +61,10 @@ def site(app: Flask, sample_mp4: Path) -> Site:
     assert alice.client.patch(upload_url, data=b"1", headers=first_byte).status_code == 204
     visitor = AuthActions(app.test_client())
     visitor.csrf()  # a session of its own, as a visitor of the sign-in page has
-    return Site(app, alice, visitor, video_id, token_id, upload_url, sample_mp4)
+    AuthActions(app.test_client()).signup("bob", PASSWORD)  # alice, the first, is the admin
+    with app.app_context():
+        _invitation, invite_token = create_invitation(None, Role.MEMBER)
+    return Site(app, alice, visitor, video_id, token_id, upload_url, sample_mp4, invite_token)
 
 
 Send = Callable[[Site, AuthActions, str | None], Any]
@@ -110,6 +115,28 @@ WRITES: dict[str, Write] = {
     "auth.signup": Write(
         False,
         form(lambda s: "/signup", {"username": "eve", "password": PASSWORD, "confirm": PASSWORD}),
+    ),
+    "auth.invitation": Write(
+        False,
+        form(
+            lambda s: f"/invite/{s.invite_token}",
+            {"username": "ivy", "password": PASSWORD, "confirm": PASSWORD},
+        ),
+    ),
+    "auth.api_admin_user_change": Write(
+        True,
+        script(
+            "PATCH",
+            lambda s: "/api/admin/users/bob",
+            {"Content-Type": "application/json"},
+            b'{"role": "viewer"}',
+        ),
+    ),
+    "auth.api_admin_user_delete": Write(
+        True, script("DELETE", lambda s: "/api/admin/users/bob", {})
+    ),
+    "auth.api_admin_job_retry": Write(
+        True, script("POST", lambda s: f"/api/admin/jobs/{s.video_id}/retry", {})
     ),
     "auth.signout": Write(True, form(lambda s: "/signout")),
     "auth.signout_everywhere": Write(True, form(lambda s: "/signout/everywhere")),

@@ -65,6 +65,12 @@ ROUTE_PERMISSIONS: dict[str, Need] = {
     "auth.tokens": B,
     "auth.tokens_create": B,
     "auth.tokens_revoke": B,
+    # the admin console and its API
+    "auth.api_admin_users": ADM,
+    "auth.api_admin_user_change": ADM,
+    "auth.api_admin_user_delete": ADM,
+    "auth.api_admin_jobs": ADM,
+    "auth.api_admin_job_retry": ADM,
     # upload: members only
     "upload.upload_form": M,
     "upload.upload": M,

@@ -10,7 +10,9 @@ absolute or the idle limit, or made before the user's epoch last moved (sign out
 everywhere, a password change), is ended. ``seen_at`` is rewritten at most every
 :data:`SEEN_RESOLUTION` seconds and never by a media request, so browsing does not
 rewrite the stored session each time and byte serving never does. Media requests
-check the lifetimes (no SQL) but not the epoch; docs/decisions.md explains the bound.
+check the lifetimes and the epoch too, the epoch from the media index (one Redis GET
+when warm, no SQL), which every move of the epoch, a disabled account and a deleted
+one update at once.
 """
 
 from __future__ import annotations
@@ -39,10 +41,11 @@ from sqlalchemy import select, update
 from vidstream import current
 from vidstream.config import Settings
 from vidstream.extensions import db, server_session
+from vidstream.media_index import user_epoch
 from vidstream.models import User
 from vidstream.models.base import utcnow
 from vidstream.web.access import authenticated_by_token
-from vidstream.web.paths import path_kind
+from vidstream.web.paths import PathKind, path_kind
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +203,11 @@ def check_session() -> None:
     moment = now()
     if session_expired(settings, moment):
         session.clear()
+        return
+    if kind is PathKind.MEDIA:
+        # The byte path's own check: one Redis GET when warm, never SQL (media_index.py).
+        if user_epoch(session["user_id"]) != session.get("epoch"):
+            session.clear()
         return
     if kind.serves_bytes:
         return

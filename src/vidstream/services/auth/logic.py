@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from vidstream.extensions import db
+from vidstream.media_index import publish_epoch
 from vidstream.models import Invitation, Role, User
 from vidstream.models.user import normalise_username
 from vidstream.services.auth.invitations import spend_invitation
@@ -71,8 +72,9 @@ def end_all_sessions(user_id: int) -> int:
         update(User).where(User.id == user_id).values(session_epoch=User.session_epoch + 1)
     )
     db.session.commit()
-    epoch = db.session.scalar(select(User.session_epoch).where(User.id == user_id))
-    return int(epoch or 0)
+    epoch = int(db.session.scalar(select(User.session_epoch).where(User.id == user_id)) or 0)
+    publish_epoch(user_id, epoch)
+    return epoch
 
 
 def change_password(user_id: int, current: str, new: str) -> User:
@@ -83,4 +85,5 @@ def change_password(user_id: int, current: str, new: str) -> User:
     user.password_hash = generate_password_hash(new)
     user.session_epoch = user.session_epoch + 1
     db.session.commit()
+    publish_epoch(user.id, user.session_epoch)
     return user
