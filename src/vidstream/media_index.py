@@ -206,6 +206,13 @@ def user_epoch(user_id: int) -> int | None:
     return None if epoch < 0 else epoch
 
 
+def prime_epoch(user_id: int, epoch: int) -> None:
+    """Warm the byte path's epoch at sign-in, unless a value (maybe newer) is there already."""
+    cache = _cache()
+    if cache is not None:
+        cache.set(_epoch_key(user_id), epoch, ex=EPOCH_SECONDS, nx=True)
+
+
 def publish_epoch(user_id: int, epoch: int | None) -> None:
     """Tell the byte path the account's epoch moved (None: disabled or deleted), at once."""
     cache = _cache()

@@ -41,7 +41,7 @@ from sqlalchemy import select, update
 from vidstream import current
 from vidstream.config import Settings
 from vidstream.extensions import db, server_session
-from vidstream.media_index import user_epoch
+from vidstream.media_index import prime_epoch, user_epoch
 from vidstream.models import User
 from vidstream.models.base import utcnow
 from vidstream.web.access import authenticated_by_token
@@ -158,6 +158,7 @@ def start_session(user: User) -> None:
         seen_at=started,
     )
     current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]
+    prime_epoch(user.id, user.session_epoch)
 
 
 def session_expired(settings: Settings, current: float) -> bool:
