@@ -16,7 +16,7 @@ def test_embedded_defaults(tmp_path: Path) -> None:
     assert settings.storage_url == f"file://{tmp_path / 'media'}"
     assert settings.redis_url is None
     assert settings.services == SERVICES
-    assert settings.signup_open
+    assert settings.signup == ""  # open for the first account, then by invitation
 
 
 def test_secret_key_is_generated_once_with_private_mode(tmp_path: Path) -> None:
@@ -38,7 +38,7 @@ def test_secret_key_from_environment(tmp_path: Path) -> None:
         ("VIDSTREAM_MAX_UPLOAD_BYTES", "ten", "must be a whole number"),
         ("VIDSTREAM_MAX_UPLOAD_BYTES", "0", "at least 1"),
         ("VIDSTREAM_USER_QUOTA_BYTES", "-5", "at least 0"),
-        ("VIDSTREAM_SIGNUP", "maybe", "must be one of open, closed"),
+        ("VIDSTREAM_SIGNUP", "maybe", "must be one of open, invite, closed"),
         ("VIDSTREAM_SERVICES", "auth,video", "unknown service(s) video"),
         ("VIDSTREAM_PUBLIC_URL", "example.com", "must start with http"),
         ("VIDSTREAM_STORAGE_URL", "ftp://x", "file:// URL"),
@@ -64,7 +64,7 @@ def test_values_are_parsed(tmp_path: Path) -> None:
     assert settings.services == ("stream", "upload")
     assert settings.database_url == "mysql+pymysql://u:p@db/vidstream"
     assert settings.service_urls == {"stream": "http://localhost:5002"}
-    assert not settings.signup_open
+    assert settings.signup == "closed"
 
 
 def test_signed_media_links_need_a_secret_local_storage_and_no_accel(tmp_path: Path) -> None:

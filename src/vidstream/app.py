@@ -1,7 +1,8 @@
 """The application factory: one package, any subset of the three services.
 
 ``create_app`` reads like a table of contents: one call per subsystem, in the order
-their request hooks must run (sessions, then CSRF, then rate limits).
+their request hooks must run (sessions, then CSRF, then rate limits, then the route
+permission table).
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from vidstream.jobs.celery_app import init_celery
 from vidstream.ops.health import init_ops
 from vidstream.ops.logs import configure_logging
 from vidstream.storage import storage_from_url
-from vidstream.web.access import init_csrf
+from vidstream.web.access import current_role, init_csrf
 from vidstream.web.bodies import FORM_BODY_BYTES
 from vidstream.web.errors import register_errorhandlers
 from vidstream.web.headers import init_security_headers
+from vidstream.web.permissions import init_permissions
 from vidstream.web.proxies import TrustedProxies
 from vidstream.web.ratelimits import init_limits
 from vidstream.web.sessions import connect_redis, init_sessions
@@ -49,6 +51,7 @@ def create_app(
     init_csrf(app)
     register_blueprints(app, settings)
     init_limits(app, settings)
+    init_permissions(app)
     init_ops(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -137,4 +140,5 @@ def register_template_helpers(app: Flask) -> None:
             "service_url": service_url,
             "csrf_token": generate_csrf,
             "signed_in_name": session.get("username"),
+            "signed_in_role": current_role,
         }

@@ -41,7 +41,8 @@ class Settings:
     storage_url: str
     max_upload_bytes: int
     user_quota_bytes: int
-    signup_open: bool
+    # open | invite | closed; "" = open for the first account, then invite (web/site.py).
+    signup: str
     services: tuple[str, ...]
     public_url: str
     service_urls: dict[str, str] = field(default_factory=dict)
@@ -108,7 +109,8 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
 def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
     value = env.get(name, default).strip().lower() or default
     if value not in allowed:
-        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        choices = ", ".join(a for a in allowed if a)
+        raise ConfigError(f"{name} must be one of {choices}, got {value!r}")
     return value
 
 
@@ -335,7 +337,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         storage_url=storage_url,
         max_upload_bytes=_int(env, "VIDSTREAM_MAX_UPLOAD_BYTES", 10 * GIB, minimum=1),
         user_quota_bytes=_int(env, "VIDSTREAM_USER_QUOTA_BYTES", 50 * GIB),
-        signup_open=_choice(env, "VIDSTREAM_SIGNUP", "open", ("open", "closed")) == "open",
+        signup=_choice(env, "VIDSTREAM_SIGNUP", "", ("", "open", "invite", "closed")),
         services=_services(env),
         public_url=_url(env, "VIDSTREAM_PUBLIC_URL"),
         service_urls=service_urls,

@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, func, select
 
 from vidstream import current
 from vidstream.extensions import db
-from vidstream.models import Share, ShareKind, Video, VideoStatus, Visibility
+from vidstream.models import Share, ShareKind, User, Video, VideoStatus, Visibility
 from vidstream.models.video import original_key, split_renditions
 
 
@@ -203,3 +203,46 @@ def forget_link(token_sha256: str | None) -> None:
     cache = _cache()
     if cache is not None and token_sha256:
         cache.delete(_link_key(token_sha256))
+
+
+def _epoch_key(user_id: int) -> str:
+    return f"{current.settings().redis_prefix}epoch:{user_id}"
+
+
+EPOCH_SECONDS = 86400
+
+
+def user_epoch(user_id: int) -> int | None:
+    """The account's session epoch for the byte path: one Redis GET when warm.
+
+    None for an account that is gone or disabled. Without Redis, one indexed read.
+    A cold fill uses SET NX, so it never overwrites a newer value that
+    :func:`publish_epoch` wrote while the fill was reading the database.
+    """
+    cache = _cache()
+    if cache is not None:
+        raw = cache.get(_epoch_key(user_id))
+        if raw is not None:
+            value = int(raw)
+            return None if value < 0 else value
+    row = db.session.execute(
+        select(User.session_epoch, User.disabled_at).where(User.id == user_id)
+    ).first()
+    epoch = -1 if row is None or row.disabled_at is not None else int(row.session_epoch)
+    if cache is not None:
+        cache.set(_epoch_key(user_id), epoch, ex=EPOCH_SECONDS, nx=True)
+    return None if epoch < 0 else epoch
+
+
+def prime_epoch(user_id: int, epoch: int) -> None:
+    """Warm the byte path's epoch at sign-in, unless a value (maybe newer) is there already."""
+    cache = _cache()
+    if cache is not None:
+        cache.set(_epoch_key(user_id), epoch, ex=EPOCH_SECONDS, nx=True)
+
+
+def publish_epoch(user_id: int, epoch: int | None) -> None:
+    """Tell the byte path the account's epoch moved (None: disabled or deleted), at once."""
+    cache = _cache()
+    if cache is not None:
+        cache.set(_epoch_key(user_id), -1 if epoch is None else epoch, ex=EPOCH_SECONDS)

@@ -22,7 +22,8 @@ from tests.support.corpus import labelled
 from tests.support.leftovers import nothing_left_behind
 from tests.support.tus import OCTETS, TUS_RESUMABLE, Tus
 from vidstream.extensions import db
-from vidstream.models import AccessToken
+from vidstream.models import AccessToken, Role
+from vidstream.services.auth.invitations import create_invitation
 from vidstream.web.errors import CSRF_FAILED
 
 PASSWORD = "correct horse battery"
@@ -43,6 +44,7 @@ class Site:
     sample: Path
     share_path: str
     share_id: str
+    invite_token: str
 
 
 @pytest.fixture
@@ -64,11 +66,22 @@ def site(app: Flask, sample_mp4: Path) -> Site:
         f"/api/videos/{video_id}/shares", json={"password": PASSWORD}, headers=headers
     ).get_json()["share"]
     share_path = link["url"].removeprefix("http://localhost")
-    AuthActions(app.test_client()).signup("bob", PASSWORD)  # someone to share with
+    AuthActions(app.test_client()).signup("bob", PASSWORD)  # alice, the first, is the admin
+    with app.app_context():
+        _invitation, invite_token = create_invitation(None, Role.MEMBER)
     visitor = AuthActions(app.test_client())
     visitor.csrf()  # a session of its own, as a visitor of the sign-in page has
     return Site(
-        app, alice, visitor, video_id, token_id, upload_url, sample_mp4, share_path, link["id"]
+        app,
+        alice,
+        visitor,
+        video_id,
+        token_id,
+        upload_url,
+        sample_mp4,
+        share_path,
+        link["id"],
+        invite_token,
     )
 
 
@@ -143,6 +156,28 @@ WRITES: dict[str, Write] = {
     "auth.signup": Write(
         False,
         form(lambda s: "/signup", {"username": "eve", "password": PASSWORD, "confirm": PASSWORD}),
+    ),
+    "auth.invitation": Write(
+        False,
+        form(
+            lambda s: f"/invite/{s.invite_token}",
+            {"username": "ivy", "password": PASSWORD, "confirm": PASSWORD},
+        ),
+    ),
+    "auth.api_admin_user_change": Write(
+        True,
+        script(
+            "PATCH",
+            lambda s: "/api/admin/users/bob",
+            {"Content-Type": "application/json"},
+            b'{"role": "viewer"}',
+        ),
+    ),
+    "auth.api_admin_user_delete": Write(
+        True, script("DELETE", lambda s: "/api/admin/users/bob", {})
+    ),
+    "auth.api_admin_job_retry": Write(
+        True, script("POST", lambda s: f"/api/admin/jobs/{s.video_id}/retry", {})
     ),
     "auth.signout": Write(True, form(lambda s: "/signout")),
     "auth.signout_everywhere": Write(True, form(lambda s: "/signout/everywhere")),

@@ -27,8 +27,35 @@ def test_db_upgrade_and_users_create(tmp_path: Path) -> None:
     )
     assert duplicate.exit_code == 1
     assert "already taken" in duplicate.output
+    viewer = runner.invoke(
+        main, ["users", "create", "vera", "--role", "viewer", "--password", "pw-123456789"], env=env
+    )
+    assert "created viewer user vera" in viewer.output
     listed = runner.invoke(main, ["users", "list"], env=env)
-    assert listed.output.strip() == "frank  (admin)"
+    assert listed.output.splitlines() == ["frank  admin", "vera  viewer"]
+
+
+def test_the_first_account_is_the_admin_and_later_ones_are_members(tmp_path: Path) -> None:
+    env = {"VIDSTREAM_DATA_DIR": str(tmp_path), "VIDSTREAM_DATABASE_URL": ""}
+    runner = CliRunner()
+    runner.invoke(main, ["db", "upgrade"], env=env)
+    first = runner.invoke(main, ["users", "create", "ann", "--password", "pw-123456789"], env=env)
+    assert "created admin user ann" in first.output
+    second = runner.invoke(main, ["users", "create", "bob", "--password", "pw-123456789"], env=env)
+    assert "created member user bob" in second.output
+    both = runner.invoke(
+        main, ["users", "create", "cy", "--admin", "--role", "viewer", "--password", "pw-1234567"]
+    )
+    assert both.exit_code == 2
+
+
+def test_users_invite_prints_a_single_use_link(tmp_path: Path) -> None:
+    env = {"VIDSTREAM_DATA_DIR": str(tmp_path), "VIDSTREAM_DATABASE_URL": ""}
+    runner = CliRunner()
+    runner.invoke(main, ["db", "upgrade"], env=env)
+    result = runner.invoke(main, ["users", "invite", "--role", "viewer", "--days", "2"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "/invite/" in result.output.strip()
 
 
 def test_users_create_rejects_bad_names(tmp_path: Path) -> None:

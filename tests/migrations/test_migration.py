@@ -130,3 +130,37 @@ def test_binary_identifier_migration(tmp_path: Path, empty_database: str) -> Non
     assert matches("\u00e1dmin") == 0
     with app.app_context():
         db.engine.dispose()
+
+
+def test_roles_migration_keeps_admins_and_every_video(tmp_path: Path, empty_database: str) -> None:
+    """0007 turns is_admin into a role in place: no row of users, videos or shares is lost."""
+    settings = load_settings(
+        env={}, data_dir=tmp_path / "data", database_url=empty_database, secret_key="k" * 40
+    )
+    app = create_app(settings)
+    upgrade_database(app, "0005")
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO users (id, username, password_hash, is_admin, created_at) VALUES "
+            "(1, 'boss', 'x', 1, '2026-01-01 00:00:00'), (2, 'pat', 'x', 0, '2026-01-01 00:00:00')"
+        ))  # fmt: skip
+        conn.execute(sa.text(
+            "INSERT INTO videos (public_id, owner_id, title, description, original_filename, "
+            "size_bytes, content_type, status, etag, created_at, updated_at) VALUES ('v1', 2, "
+            "'t', '', 't.mp4', 1, 'video/mp4', 'ready', 'e', '2026-01-01 00:00:00', "
+            "'2026-01-01 00:00:00')"
+        ))  # fmt: skip
+    upgrade_database(app, "0007")
+    with app.app_context(), db.engine.connect() as conn:
+        roles = conn.execute(sa.text("SELECT username, role FROM users ORDER BY id")).all()
+        assert [tuple(r) for r in roles] == [("boss", "admin"), ("pat", "member")]
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM videos")).scalar() == 1
+    with app.app_context(), db.engine.begin() as conn:
+        cfg = alembic_config(app.config["SQLALCHEMY_DATABASE_URI"])
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+    with app.app_context(), db.engine.connect() as conn:
+        admins = conn.execute(sa.text("SELECT username FROM users WHERE is_admin = 1")).all()
+        assert [r[0] for r in admins] == ["boss"]
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM videos")).scalar() == 1
+        db.engine.dispose()

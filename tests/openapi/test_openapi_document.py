@@ -22,6 +22,10 @@ OWNERS = {
     "/api/videos/{public_id}": "stream",
     "/api/videos/{public_id}/shares": "stream",
     "/api/videos/{public_id}/shares/{share_id}": "stream",
+    "/api/admin/users": "auth",
+    "/api/admin/users/{username}": "auth",
+    "/api/admin/jobs": "auth",
+    "/api/admin/jobs/{public_id}/retry": "auth",
 }
 
 

@@ -28,6 +28,8 @@ def make_settings(
         "testing": True,
         "redis_url": redis_url,
         "redis_prefix": f"vstest:{secrets.token_hex(4)}:",
+        # Most tests sign several people up; tests of the modes set their own.
+        "signup": "open",
         **extra,
     }
     if database_url:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 from sqlalchemy import select
 
 from vidstream.app import create_app
 from vidstream.extensions import db
-from vidstream.models import User
+from vidstream.models import Role, User
 from vidstream.services.auth.forms import USERNAME_RULE
+from vidstream.services.auth.invitations import MAX_DAYS, create_invitation
 from vidstream.services.auth.logic import create_user
 from vidstream.web.errors import AppError
+from vidstream.web.urls import absolute_url
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$"
+ROLES = click.Choice([role.value for role in Role])
 
 
 @click.group("users")
@@ -22,29 +27,44 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.argument("username")
-@click.option("--admin", is_flag=True, help="Make the account an administrator.")
+@click.option("--role", type=ROLES, help="admin, member or viewer (default: member; admin first).")
+@click.option("--admin", is_flag=True, help="The same as --role admin.")
 @click.password_option(
     envvar="VIDSTREAM_NEW_PASSWORD", help="Password (prompted for, or VIDSTREAM_NEW_PASSWORD)."
 )
-def create(username: str, admin: bool, password: str) -> None:
-    """Create an account, even when sign-up is closed."""
-    import re
-
+def create(username: str, role: str | None, admin: bool, password: str) -> None:
+    """Create an account, whatever the sign-up mode."""
     if not re.fullmatch(_NAME, username):
         raise click.BadParameter(USERNAME_RULE, param_hint="USERNAME")
     if len(password) < 8:
         raise click.BadParameter("Passwords are at least 8 characters.", param_hint="--password")
+    if admin and role not in (None, Role.ADMIN.value):
+        raise click.UsageError("--admin and --role disagree; give one of them.")
+    chosen = Role.ADMIN if admin else Role(role) if role else None
     with create_app().app_context():
         try:
-            user = create_user(username, password, is_admin=admin)
+            user = create_user(username, password, role=chosen)
         except AppError as error:
             raise click.ClickException(error.message) from None
-        click.echo(f"created {'admin ' if admin else ''}user {user.username}")
+        click.echo(f"created {user.role.value} user {user.username}")
+
+
+@users_group.command("invite")
+@click.option("--role", type=ROLES, default=Role.MEMBER.value, show_default=True)
+@click.option("--days", type=click.IntRange(1, MAX_DAYS), default=7, show_default=True)
+@click.option("--note", default="", help="Who it is for (shown to administrators).")
+def invite(role: str, days: int, note: str) -> None:
+    """Print a single-use invitation link that creates one account."""
+    app = create_app()
+    with app.app_context(), app.test_request_context():
+        _invitation, token = create_invitation(None, Role(role), days, note)
+        click.echo(absolute_url("auth.invitation", token=token))
 
 
 @users_group.command("list")
 def list_users() -> None:
-    """Print every account."""
+    """Print every account with its role."""
     with create_app().app_context():
         for user in db.session.scalars(select(User).order_by(User.username)):
-            click.echo(f"{user.username}{'  (admin)' if user.is_admin else ''}")
+            state = "  (disabled)" if user.disabled else ""
+            click.echo(f"{user.username}  {user.role.value}{state}")

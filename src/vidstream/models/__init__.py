@@ -2,18 +2,22 @@
 
 from vidstream.models.base import Base
 from vidstream.models.share import Share, ShareKind
+from vidstream.models.site import Invitation, SiteSetting
 from vidstream.models.token import AccessToken
 from vidstream.models.upload import Upload
-from vidstream.models.user import User
+from vidstream.models.user import Role, User
 from vidstream.models.video import Video, VideoStatus, Visibility
 from vidstream.models.video_job import ProcessingStep, VideoJob
 
 __all__ = [
     "AccessToken",
     "Base",
+    "Invitation",
     "ProcessingStep",
+    "Role",
     "Share",
     "ShareKind",
+    "SiteSetting",
     "Upload",
     "User",
     "Video",

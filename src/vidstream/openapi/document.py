@@ -7,6 +7,7 @@ import functools
 import re
 from importlib.metadata import version
 
+from vidstream.openapi.admin_paths import ADMIN_SCHEMAS, admin_paths
 from vidstream.openapi.components import SCHEMAS, SECURITY_SCHEMES, Object
 from vidstream.openapi.json_paths import json_paths
 from vidstream.openapi.share_paths import SHARE_SCHEMAS
@@ -37,6 +38,7 @@ TAGS: list[Object] = [
         "description": "The upload service: tus 1.0.0 with the creation, "
         "creation-with-upload, termination, expiration and checksum extensions.",
     },
+    {"name": "admin", "description": "The auth service: accounts and jobs (admins only)."},
     {"name": "description", "description": "This document (served by every service)."},
 ]
 
@@ -59,9 +61,9 @@ def _document() -> Object:
             "license": {"name": "MIT", "identifier": "MIT"},
         },
         "tags": TAGS,
-        "paths": {**json_paths(), **tus_paths()},
+        "paths": {**json_paths(), **tus_paths(), **admin_paths()},
         "components": {
-            "schemas": {**SCHEMAS, **SHARE_SCHEMAS},
+            "schemas": {**SCHEMAS, **SHARE_SCHEMAS, **ADMIN_SCHEMAS},
             "securitySchemes": SECURITY_SCHEMES,
         },
     }

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from datetime import timedelta
-from typing import ParamSpec, TypeVar
 
 from flask import Flask, current_app, g, redirect, request, session
 from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
 from vidstream.extensions import csrf, db
-from vidstream.models import AccessToken, Upload, User
+from vidstream.models import AccessToken, Role, Upload, User
 from vidstream.models.base import utcnow
 from vidstream.models.token import hash_token
-from vidstream.web.errors import AppError, wants_json
+from vidstream.web.errors import AppError
 from vidstream.web.paths import path_kind
 from vidstream.web.urls import service_url
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 # A token's last use is recorded at most this often, so a busy script costs no write per request.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
@@ -51,16 +45,24 @@ def current_user_id() -> int | None:
 
 
 def _token_user_id(token: str) -> int | None:
-    """The owner of an active token, recording (coarsely) when it was last used."""
+    """The owner of an active token of an enabled account, recording when it was last used.
+
+    The same query reads the owner's role, so the permission check costs nothing more.
+    """
     if not token:
         return None
     row = db.session.execute(
-        select(AccessToken.id, AccessToken.owner_id, AccessToken.last_used_at).where(
-            AccessToken.token_sha256 == hash_token(token), AccessToken.revoked_at.is_(None)
+        select(AccessToken.id, AccessToken.owner_id, AccessToken.last_used_at, User.role)
+        .join(User, User.id == AccessToken.owner_id)
+        .where(
+            AccessToken.token_sha256 == hash_token(token),
+            AccessToken.revoked_at.is_(None),
+            User.disabled_at.is_(None),
         )
     ).first()
     if row is None:
         return None
+    g.vidstream_role = row.role
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         # Its own short transaction, committed before the view starts its own work.
@@ -69,6 +71,23 @@ def _token_user_id(token: str) -> int | None:
         )
         db.session.commit()
     return int(row.owner_id)
+
+
+def current_role() -> Role | None:
+    """The caller's role, or None for nobody; read once per request.
+
+    A token request learnt it in the token lookup; a session request in the session
+    guard (web/sessions.py), which reads the account on every page anyway.
+    """
+    user_id = current_user_id()
+    if user_id is None:
+        return None
+    if "vidstream_role" not in g:
+        g.vidstream_role = db.session.scalar(
+            select(User.role).where(User.id == user_id, User.disabled_at.is_(None))
+        )
+    role: Role | None = g.vidstream_role
+    return role
 
 
 def authenticated_by_token() -> bool:
@@ -82,7 +101,7 @@ def init_csrf(app: Flask) -> None:
     A browser attaches the session cookie to cross-site requests on its own, so those
     need the CSRF token; it never attaches an ``Authorization`` header by itself, so a
     request carrying one (judged by that token alone) cannot be forged that way.
-    An API request from nobody acts as nobody, so it is left to ``login_required``
+    An API request from nobody acts as nobody, so it is left to the permission check
     (401) rather than refused as a forgery. ``WTF_CSRF_CHECK_DEFAULT`` is off so this
     hook replaces Flask-WTF's own.
     """
@@ -115,37 +134,6 @@ def refuse_invalid_token() -> None:
         error = AppError(401, "This access token is not valid (unknown or revoked).")
         error.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
         raise error
-
-
-def login_required(view: Callable[P, R]) -> Callable[P, R | Response]:
-    """Pages redirect to sign-in; API and media calls get 401 with a JSON body."""
-
-    @functools.wraps(view)
-    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
-        if current_user_id() is None:
-            refuse_invalid_token()
-            if wants_json() or request.method not in ("GET", "HEAD"):
-                raise AppError(401, "Sign in to continue.")
-            return sign_in_redirect()
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-def session_required(view: Callable[P, R]) -> Callable[P, R | Response]:
-    """Like :func:`login_required`, but a Bearer token is refused (403).
-
-    Managing tokens needs a signed-in browser, so a leaked token cannot mint
-    replacements that outlive its own revocation.
-    """
-
-    @functools.wraps(view)
-    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
-        if authenticated_by_token():
-            raise AppError(403, "Access tokens are managed from a signed-in browser session.")
-        return login_required(view)(*args, **kwargs)
-
-    return wrapped
 
 
 def owned_upload(public_id: str) -> Upload:

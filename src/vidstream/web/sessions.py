@@ -10,7 +10,9 @@ absolute or the idle limit, or made before the user's epoch last moved (sign out
 everywhere, a password change), is ended. ``seen_at`` is rewritten at most every
 :data:`SEEN_RESOLUTION` seconds and never by a media request, so browsing does not
 rewrite the stored session each time and byte serving never does. Media requests
-check the lifetimes (no SQL) but not the epoch; docs/decisions.md explains the bound.
+check the lifetimes and the epoch too, the epoch from the media index (one Redis GET
+when warm, no SQL), which every move of the epoch, a disabled account and a deleted
+one update at once.
 """
 
 from __future__ import annotations
@@ -21,18 +23,29 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
-from flask import Flask, Request, Response, current_app, has_request_context, request, session
+from flask import (
+    Flask,
+    Request,
+    Response,
+    current_app,
+    g,
+    has_request_context,
+    request,
+    session,
+)
 from flask.sessions import SecureCookieSession, SessionMixin
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from vidstream import current
 from vidstream.config import Settings
 from vidstream.extensions import db, server_session
+from vidstream.media_index import prime_epoch, user_epoch
 from vidstream.models import User
+from vidstream.models.base import utcnow
 from vidstream.web.access import authenticated_by_token
-from vidstream.web.paths import path_kind
+from vidstream.web.paths import PathKind, path_kind
 from vidstream.web.session_files import SessionFiles
 
 log = logging.getLogger(__name__)
@@ -171,6 +184,7 @@ def start_session(user: User) -> None:
         seen_at=started,
     )
     current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]
+    prime_epoch(user.id, user.session_epoch)
 
 
 def session_expired(settings: Settings, current: float) -> bool:
@@ -184,10 +198,25 @@ def session_expired(settings: Settings, current: float) -> bool:
     return too_old or too_idle
 
 
-def epoch_is_current(user_id: int) -> bool:
-    """Whether the session was made since the user's epoch last moved (one indexed read)."""
-    epoch = db.session.scalar(select(User.session_epoch).where(User.id == user_id))
-    return epoch is not None and epoch == session.get("epoch")
+def account_is_current(user_id: int) -> bool:
+    """Whether the account is enabled and the session made since its epoch last moved.
+
+    One indexed read, which also gives the role the route permission check needs.
+    """
+    row = db.session.execute(
+        select(User.session_epoch, User.role, User.disabled_at).where(User.id == user_id)
+    ).first()
+    if row is None or row.disabled_at is not None or row.session_epoch != session.get("epoch"):
+        return False
+    g.vidstream_role = row.role
+    return True
+
+
+def _note_seen(user_id: int, moment: float) -> None:
+    """Record activity in the session and on the account (at most every few minutes)."""
+    session["seen_at"] = int(moment)
+    db.session.execute(update(User).where(User.id == user_id).values(last_seen_at=utcnow()))
+    db.session.commit()
 
 
 def check_session() -> None:
@@ -202,10 +231,15 @@ def check_session() -> None:
     if session_expired(settings, moment):
         session.clear()
         return
+    if kind is PathKind.MEDIA:
+        # The byte path's own check: one Redis GET when warm, never SQL (media_index.py).
+        if user_epoch(session["user_id"]) != session.get("epoch"):
+            session.clear()
+        return
     if kind.serves_bytes:
         return
-    if not epoch_is_current(session["user_id"]):
+    if not account_is_current(session["user_id"]):
         session.clear()
         return
     if moment - session["seen_at"] > SEEN_RESOLUTION:
-        session["seen_at"] = int(moment)
+        _note_seen(session["user_id"], moment)

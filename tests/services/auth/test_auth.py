@@ -147,7 +147,7 @@ def test_csrf_token_from_another_session_is_rejected(app: Flask) -> None:
     assert client.post("/signup", data=data).status_code == 400
 
 
-@pytest.mark.parametrize("settings_overrides", [{"signup_open": False}])
+@pytest.mark.parametrize("settings_overrides", [{"signup": "closed"}])
 def test_signup_can_be_closed(client: Any, auth: AuthActions) -> None:
     assert client.get("/signup").status_code == 403
     assert auth.signup().status_code == 403

@@ -9,9 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from vidstream.extensions import db
-from vidstream.models import User
+from vidstream.media_index import publish_epoch
+from vidstream.models import Invitation, Role, User
 from vidstream.models.user import normalise_username
+from vidstream.services.auth.invitations import spend_invitation
 from vidstream.web.errors import AppError
+from vidstream.web.site import has_accounts
 
 # Checked against when the username is unknown, so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("vidstream-timing-equaliser")
@@ -21,19 +24,36 @@ BAD_CREDENTIALS = "Unknown username or wrong password."
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
 
 
-def create_user(username: str, password: str, *, is_admin: bool = False) -> User:
-    """Insert a new account; 409 if the name is taken (even by a concurrent sign-up)."""
+def create_user(
+    username: str, password: str, *, role: Role | None = None, invitation: Invitation | None = None
+) -> User:
+    """Insert a new account; 409 if the name is taken (even by a concurrent sign-up).
+
+    Without a ``role``, the first account of an empty installation is its admin and
+    every later one a member. With an ``invitation``, the account gets its role and
+    the invitation is spent in the same transaction.
+    """
+    if invitation is not None:
+        role = invitation.role
+    if role is None:
+        role = Role.MEMBER if has_accounts() else Role.ADMIN
     user = User(
         username=normalise_username(username),
         password_hash=generate_password_hash(password),
-        is_admin=is_admin,
+        role=role,
     )
     db.session.add(user)
     try:
+        if invitation is not None:
+            db.session.flush()
+            spend_invitation(invitation, user)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise AppError(409, f"The username {user.username!r} is already taken.") from None
+    except AppError:
+        db.session.rollback()
+        raise
     return user
 
 
@@ -52,6 +72,8 @@ def authenticate(username: str, password: str) -> User:
         raise AppError(401, BAD_CREDENTIALS)
     if not check_password_hash(user.password_hash, password):
         raise AppError(401, BAD_CREDENTIALS)
+    if user.disabled:
+        raise AppError(403, "This account has been disabled. Ask an administrator.")
     return user
 
 
@@ -61,8 +83,9 @@ def end_all_sessions(user_id: int) -> int:
         update(User).where(User.id == user_id).values(session_epoch=User.session_epoch + 1)
     )
     db.session.commit()
-    epoch = db.session.scalar(select(User.session_epoch).where(User.id == user_id))
-    return int(epoch or 0)
+    epoch = int(db.session.scalar(select(User.session_epoch).where(User.id == user_id)) or 0)
+    publish_epoch(user_id, epoch)
+    return epoch
 
 
 def change_password(user_id: int, current: str, new: str) -> User:
@@ -73,4 +96,5 @@ def change_password(user_id: int, current: str, new: str) -> User:
     user.password_hash = generate_password_hash(new)
     user.session_epoch = user.session_epoch + 1
     db.session.commit()
+    publish_epoch(user.id, user.session_epoch)
     return user

@@ -6,15 +6,17 @@ from flask import jsonify, redirect, render_template, request, session
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
-from vidstream import current
+from vidstream.models import Invitation
 from vidstream.models.user import normalise_username
 from vidstream.services.auth import bp
 from vidstream.services.auth.forms import SignInForm, SignUpForm
+from vidstream.services.auth.invitations import usable_invitation
 from vidstream.services.auth.logic import authenticate, create_user
 from vidstream.web.access import current_user, current_user_id
 from vidstream.web.errors import AppError
 from vidstream.web.ratelimits import count_sign_in_attempt
 from vidstream.web.sessions import start_session
+from vidstream.web.site import signup_mode
 from vidstream.web.urls import safe_redirect_target, service_url
 
 
@@ -49,20 +51,41 @@ def signin() -> Response | tuple[str, int]:
     return _after_sign_in(form.next.data)
 
 
+SIGNUP_REFUSED = {
+    "invite": "Accounts here are by invitation. Ask an administrator for an invitation link.",
+    "closed": "Sign-up is closed here. Ask an administrator for an account.",
+}
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 def signup() -> Response | tuple[str, int]:
     """Create an account, if sign-up is open, and sign in with it."""
-    if not current.settings().signup_open:
-        raise AppError(403, "Sign-up is closed here. Ask an administrator for an account.")
+    mode = signup_mode()
+    if mode != "open":
+        raise AppError(403, SIGNUP_REFUSED[mode], code=f"signup_{mode}")
+    return _signup_form(None, service_url("auth.signup"))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def invitation(token: str) -> Response | tuple[str, int]:
+    """Create an account with an invitation link (unless sign-up is closed)."""
+    if signup_mode() == "closed":
+        raise AppError(403, SIGNUP_REFUSED["closed"], code="signup_closed")
+    invite = usable_invitation(token)
+    return _signup_form(invite, service_url("auth.invitation", token=token))
+
+
+def _signup_form(invite: Invitation | None, action: str) -> Response | tuple[str, int]:
     form = SignUpForm()
+    page = {"form": form, "action": action, "invitation": invite}
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
-        return render_template("auth/signup.html", form=form), status
+        return render_template("auth/signup.html", **page), status
     try:
-        user = create_user(form.username.data or "", form.password.data or "")
+        user = create_user(form.username.data or "", form.password.data or "", invitation=invite)
     except AppError as error:
         form.username.errors = [error.message]
-        return render_template("auth/signup.html", form=form), error.status
+        return render_template("auth/signup.html", **page), error.status
     start_session(user)
     return redirect(service_url("stream.library"))
 

@@ -18,7 +18,7 @@ from vidstream.services.stream.sharing import (
     share_with_account,
     shares_of,
 )
-from vidstream.web.access import current_user_id, login_required
+from vidstream.web.access import current_user_id
 from vidstream.web.errors import AppError
 from vidstream.web.representations import share_json, video_json
 from vidstream.web.video_access import managed_video
@@ -55,21 +55,18 @@ def json_body(fields: dict[str, type]) -> dict[str, Any]:
 
 
 @bp.get("/api/videos")
-@login_required
 def api_list() -> Response:
     """Every video the caller owns, newest first."""
     return jsonify(videos=[video_json(v) for v in list_videos(current_user_id() or 0)])
 
 
 @bp.get("/api/videos/<public_id>")
-@login_required
 def api_get(public_id: str) -> Response:
     """One of the caller's videos."""
     return jsonify(video=video_json(managed_video(public_id)))
 
 
 @bp.patch("/api/videos/<public_id>")
-@login_required
 def api_edit(public_id: str) -> Response:
     """Change a video's title, description or visibility."""
     video = managed_video(public_id)
@@ -77,7 +74,6 @@ def api_edit(public_id: str) -> Response:
 
 
 @bp.delete("/api/videos/<public_id>")
-@login_required
 def api_delete(public_id: str) -> tuple[str, int]:
     """Delete one of the caller's videos and every stored file of it."""
     delete_video(managed_video(public_id))
@@ -85,14 +81,12 @@ def api_delete(public_id: str) -> tuple[str, int]:
 
 
 @bp.get("/api/videos/<public_id>/shares")
-@login_required
 def api_shares(public_id: str) -> Response:
     """The video's active links and the accounts it is shared with, with their use."""
     return jsonify(shares=[share_json(s) for s in shares_of(managed_video(public_id))])
 
 
 @bp.post("/api/videos/<public_id>/shares")
-@login_required
 def api_share(public_id: str) -> tuple[Response, int]:
     """Make a share link (answering its URL, once), or share with an account."""
     video = managed_video(public_id)
@@ -108,7 +102,6 @@ def api_share(public_id: str) -> tuple[Response, int]:
 
 
 @bp.delete("/api/videos/<public_id>/shares/<share_id>")
-@login_required
 def api_unshare(public_id: str, share_id: str) -> tuple[str, int]:
     """Revoke a link or stop sharing with an account, at once."""
     revoke(managed_video(public_id), share_id)

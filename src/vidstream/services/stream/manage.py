@@ -23,7 +23,6 @@ from vidstream.services.stream.sharing import (
     revoke,
     share_with_account,
 )
-from vidstream.web.access import login_required
 from vidstream.web.errors import AppError
 from vidstream.web.representations import share_json
 from vidstream.web.urls import service_url
@@ -46,7 +45,6 @@ def _back(public_id: str, anchor: str) -> Response:
 
 
 @bp.post("/stream/<public_id>/edit")
-@login_required
 def edit(public_id: str) -> Any:
     """Save the title, description and visibility."""
     video = managed_video(public_id)
@@ -63,7 +61,6 @@ def edit(public_id: str) -> Any:
 
 
 @bp.post("/stream/<public_id>/links")
-@login_required
 def create_link_form(public_id: str) -> Any:
     """Create a share link and show its URL once."""
     video = managed_video(public_id)
@@ -84,7 +81,6 @@ def create_link_form(public_id: str) -> Any:
 
 
 @bp.post("/stream/<public_id>/people")
-@login_required
 def share_with_person(public_id: str) -> Any:
     """Share the video with an account."""
     video = managed_video(public_id)
@@ -96,7 +92,6 @@ def share_with_person(public_id: str) -> Any:
 
 
 @bp.post("/stream/<public_id>/shares/<share_id>/revoke")
-@login_required
 def revoke_share(public_id: str, share_id: str) -> Response:
     """Revoke a link, or stop sharing with a person, at once."""
     revoke(managed_video(public_id), share_id)
@@ -104,7 +99,6 @@ def revoke_share(public_id: str, share_id: str) -> Response:
 
 
 @bp.post("/stream/<public_id>/delete")
-@login_required
 def delete(public_id: str) -> Response:
     """Delete the video (from its page's form)."""
     delete_video(managed_video(public_id))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from datetime import timedelta
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from sqlalchemy import func, select, text
@@ -26,9 +27,11 @@ from vidstream.media.probe import (
     probe_video,
 )
 from vidstream.models import User, Video, VideoJob, VideoStatus
+from vidstream.models.base import utcnow
 from vidstream.models.video import new_public_id, original_key
 from vidstream.ops.metrics import metrics
 from vidstream.web.errors import AppError
+from vidstream.web.site import account_limits
 from vidstream.web.text import printable
 
 log = logging.getLogger(__name__)
@@ -82,8 +85,24 @@ def used_bytes(user_id: int) -> int:
 
 
 def check_quota(settings: Settings, user_id: int, incoming: int) -> None:
-    """413 when ``incoming`` more bytes would take the user past their quota (0 = none)."""
-    quota = settings.user_quota_bytes
+    """413 when ``incoming`` more bytes would take the user past their quota (0 = none);
+    429 when the account has made its uploads for the day (web/site.py has both limits).
+    """
+    quota, daily = account_limits(user_id)
+    if daily:
+        since = utcnow() - timedelta(days=1)
+        today = db.session.scalar(
+            select(func.count())
+            .select_from(Video)
+            .where(Video.owner_id == user_id, Video.created_at > since)
+        )
+        if (today or 0) >= daily:
+            raise AppError(
+                429,
+                f"You have uploaded {daily} videos in the last day, your daily limit. "
+                "Try again later.",
+                code="daily_upload_limit",
+            )
     if quota == 0:
         return
     used = used_bytes(user_id)

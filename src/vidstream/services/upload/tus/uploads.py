@@ -45,6 +45,7 @@ from vidstream.services.upload.tus.socket_body import SocketBody
 from vidstream.storage import StorageFullError
 from vidstream.web.access import owned_upload
 from vidstream.web.errors import AppError
+from vidstream.web.site import account_limits
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ def check_room(settings: Settings, user_id: int, length: int) -> None:
     check_size(settings, length)
     check_quota(settings, user_id, length)
     pending = pending_bytes(user_id)
-    quota = settings.user_quota_bytes
+    quota, _daily = account_limits(user_id)
     if quota and used_bytes(user_id) + pending + length > quota:
         raise AppError(
             413,

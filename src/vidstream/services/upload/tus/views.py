@@ -43,7 +43,7 @@ from vidstream.services.upload.tus.uploads import (
     receive_chunk,
     terminate_upload,
 )
-from vidstream.web.access import authenticated_by_token, current_user_id, login_required
+from vidstream.web.access import authenticated_by_token, current_user_id
 from vidstream.web.bodies import allow_upload_body
 from vidstream.web.errors import AppError
 from vidstream.web.paths import PathKind, path_kind
@@ -124,7 +124,6 @@ def tus_options(upload_id: str | None = None) -> Response:
 
 
 @tus_bp.post("/")
-@login_required
 def tus_create() -> Response:
     """Create an upload (creation); a body in the same request starts it (creation-with-upload)."""
     if "Upload-Defer-Length" in request.headers:
@@ -151,7 +150,6 @@ def tus_create() -> Response:
 
 
 @tus_bp.route("/<upload_id>", methods=["HEAD"])
-@login_required
 def tus_head(upload_id: str) -> Response:
     """How far an upload is (the client resumes from ``Upload-Offset``)."""
     upload = live_upload(upload_id)
@@ -165,7 +163,6 @@ def tus_head(upload_id: str) -> Response:
 
 
 @tus_bp.patch("/<upload_id>")
-@login_required
 def tus_patch(upload_id: str) -> Response:
     """Append bytes at ``Upload-Offset``; the last ones make it a video."""
     check_content_type(request.content_type)
@@ -176,7 +173,6 @@ def tus_patch(upload_id: str) -> Response:
 
 
 @tus_bp.delete("/<upload_id>")
-@login_required
 def tus_delete(upload_id: str) -> Response:
     """Cancel an upload and delete its bytes (termination)."""
     terminate_upload(live_upload(upload_id))

@@ -1,0 +1,212 @@
+"""The admin console's rules: accounts with their usage, changes to them, jobs, storage.
+
+Disabling an account ends it at once everywhere the app decides: the account is
+marked disabled (sign-in refuses it, the session guard and the token lookup check
+it), its session epoch moves (every session ends, media requests included, see
+web/sessions.py), and its tokens are revoked. Deleting removes every video row and
+stored file first, then the account, whose shares, tokens and uploads cascade.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from vidstream import current
+from vidstream.extensions import db
+from vidstream.jobs.reprocess import Reprocessed, reprocess
+from vidstream.media_index import forget_media, publish_epoch
+from vidstream.models import AccessToken, Role, User, Video, VideoStatus
+from vidstream.models.base import utcnow
+from vidstream.web.errors import AppError
+from vidstream.web.site import default_daily_uploads, default_quota
+
+log = logging.getLogger(__name__)
+NO_USER = "No account with that name exists."
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """One account as the console lists it."""
+
+    username: str
+    role: str
+    videos: int
+    original_bytes: int
+    derived_bytes: int
+    quota_bytes: int
+    own_quota: bool
+    daily_upload_limit: int
+    own_daily_limit: bool
+    last_seen_at: datetime | None
+    disabled: bool
+    created_at: datetime
+
+
+def derived_bytes_by_video() -> dict[str, int]:
+    """Bytes of every derived file (HLS, pictures) per video public id, from the store."""
+    storage = current.storage()
+    sizes: dict[str, int] = defaultdict(int)
+    for key in storage.list_keys("videos/"):
+        parts = key.split("/")
+        if len(parts) >= 3 and parts[2] != "original.mp4":
+            sizes[parts[1]] += storage.size(key)
+    return sizes
+
+
+def user_rows(search: str = "") -> list[UserRow]:
+    """Every account whose name contains ``search``, with its usage."""
+    query = select(User).order_by(User.username).options(selectinload(User.videos))
+    if search.strip():
+        query = query.where(User.username.contains(search.strip().lower(), autoescape=True))
+    derived = derived_bytes_by_video()
+    rows = []
+    for user in db.session.scalars(query):
+        rows.append(
+            UserRow(
+                username=user.username,
+                role=user.role.value,
+                videos=len(user.videos),
+                original_bytes=sum(v.size_bytes for v in user.videos),
+                derived_bytes=sum(derived.get(v.public_id, 0) for v in user.videos),
+                quota_bytes=default_quota() if user.quota_bytes is None else user.quota_bytes,
+                own_quota=user.quota_bytes is not None,
+                daily_upload_limit=default_daily_uploads()
+                if user.daily_upload_limit is None
+                else user.daily_upload_limit,
+                own_daily_limit=user.daily_upload_limit is not None,
+                last_seen_at=user.last_seen_at,
+                disabled=user.disabled,
+                created_at=user.created_at,
+            )
+        )
+    return rows
+
+
+def account(username: str) -> User:
+    """The account ``username``; 404 if there is none."""
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise AppError(404, NO_USER)
+    return user
+
+
+def _keep_an_admin(user: User, acting_id: int) -> None:
+    if user.id == acting_id:
+        raise AppError(409, "You cannot demote, disable or delete your own account here.")
+
+
+def end_sessions(user: User) -> None:
+    """Move the epoch (every session ends, media too) and revoke every token; caller commits."""
+    user.session_epoch = user.session_epoch + 1
+    db.session.execute(
+        update(AccessToken)
+        .where(AccessToken.owner_id == user.id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an administrator changes on an account; None leaves a value as it is."""
+
+    role: Role | None = None
+    quota_bytes: int | None = None
+    daily_upload_limit: int | None = None
+    disabled: bool | None = None
+    default_quota: bool = False  # back to the site's default quota
+    default_daily_limit: bool = False
+
+
+def change_user(username: str, change: Change, acting_id: int) -> User:
+    """Apply ``change`` to the account; disabling ends its access at once."""
+    user = account(username)
+    if change.role not in (None, user.role) or change.disabled:
+        _keep_an_admin(user, acting_id)
+    if change.role is not None:
+        user.role = change.role
+    if change.quota_bytes is not None or change.default_quota:
+        user.quota_bytes = None if change.default_quota else change.quota_bytes
+    if change.daily_upload_limit is not None or change.default_daily_limit:
+        user.daily_upload_limit = None if change.default_daily_limit else change.daily_upload_limit
+    stopped = change.disabled is True and user.disabled_at is None
+    if change.disabled is not None:
+        user.disabled_at = (user.disabled_at or utcnow()) if change.disabled else None
+    if stopped:
+        end_sessions(user)
+    db.session.commit()
+    if change.disabled is not None:
+        publish_epoch(user.id, None if user.disabled else user.session_epoch)
+    log.info("admin %d changed account %s: %s", acting_id, user.username, change)
+    return user
+
+
+def delete_user(username: str, acting_id: int) -> int:
+    """Delete the account and everything it owns; returns how many videos went."""
+    user = account(username)
+    _keep_an_admin(user, acting_id)
+    end_sessions(user)
+    db.session.commit()
+    publish_epoch(user.id, None)
+    storage = current.storage()
+    videos = list(db.session.scalars(select(Video).where(Video.owner_id == user.id)))
+    for video in videos:
+        public_id, prefix = video.public_id, video.storage_prefix
+        db.session.delete(video)
+        db.session.commit()
+        forget_media(public_id)
+        storage.delete_prefix(prefix)
+    db.session.delete(user)
+    db.session.commit()
+    log.info("admin %d deleted account %s and %d video(s)", acting_id, username, len(videos))
+    return len(videos)
+
+
+UNFINISHED = (
+    VideoStatus.VALIDATING,
+    VideoStatus.READY_ORIGINAL,
+    VideoStatus.PROCESSING,
+    VideoStatus.FAILED,
+)
+
+
+def job_videos() -> list[Video]:
+    """Videos whose processing is queued, running or failed, newest first."""
+    return list(
+        db.session.scalars(
+            select(Video)
+            .where(Video.status.in_(UNFINISHED))
+            .order_by(Video.updated_at.desc(), Video.id.desc())
+            .options(selectinload(Video.job), selectinload(Video.owner))
+            .limit(500)
+        )
+    )
+
+
+def retry_job(public_id: str) -> Reprocessed:
+    """Process the video again from scratch (a failed one, or one to redo)."""
+    video = db.session.scalar(select(Video).where(Video.public_id == public_id))
+    if video is None:
+        raise AppError(404, "No video with that id exists.")
+    outcome = reprocess(video)
+    if outcome is not Reprocessed.QUEUED:
+        raise AppError(409, f"Not queued: {outcome.value}.", code="not_queued")
+    return outcome
+
+
+def storage_totals() -> dict[str, int]:
+    """Bytes stored per kind of file, across every account."""
+    originals = db.session.scalar(select(func.coalesce(func.sum(Video.size_bytes), 0)))
+    storage = current.storage()
+    kinds: dict[str, int] = {"originals": int(originals or 0), "hls": 0, "images": 0, "other": 0}
+    for key in storage.list_keys("videos/"):
+        parts = key.split("/")
+        if len(parts) < 3 or parts[2] == "original.mp4":
+            continue
+        kinds[parts[2] if parts[2] in ("hls", "images") else "other"] += storage.size(key)
+    return kinds
