@@ -1,6 +1,8 @@
 """SQLAlchemy 2.0 typed models."""
 
 from vidstream.models.base import Base
+from vidstream.models.library import Collection, CollectionItem, VideoTag
+from vidstream.models.search import VideoSearch
 from vidstream.models.share import Share, ShareKind
 from vidstream.models.token import AccessToken
 from vidstream.models.upload import Upload
@@ -11,6 +13,8 @@ from vidstream.models.video_job import ProcessingStep, VideoJob
 __all__ = [
     "AccessToken",
     "Base",
+    "Collection",
+    "CollectionItem",
     "ProcessingStep",
     "Share",
     "ShareKind",
@@ -18,6 +22,8 @@ __all__ = [
     "User",
     "Video",
     "VideoJob",
+    "VideoSearch",
     "VideoStatus",
+    "VideoTag",
     "Visibility",
 ]
