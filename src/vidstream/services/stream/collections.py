@@ -99,14 +99,13 @@ def set_videos(collection: Collection, public_ids: list[str]) -> None:
     if len(public_ids) > MAX_VIDEOS:
         raise AppError(400, f"A collection holds at most {MAX_VIDEOS} videos.")
     wanted = list(dict.fromkeys(public_ids))
-    found = dict(
-        db.session.execute(
-            select(Video.public_id, Video.id).where(
-                Video.public_id.in_([p[:32] for p in wanted]),
-                Video.owner_id == collection.owner_id,
-            )
-        ).tuples()
+    rows = db.session.execute(
+        select(Video.public_id, Video.id).where(
+            Video.public_id.in_([p[:32] for p in wanted]),
+            Video.owner_id == collection.owner_id,
+        )
     )
+    found = {public_id: row_id for public_id, row_id in rows}
     if missing := [p for p in wanted if p not in found]:
         raise AppError(404, f"{NO_VIDEO} ({missing[0][:32]})", code="not_found")
     current_items = {item.video_id: item for item in collection.items}
