@@ -22,6 +22,10 @@ OWNERS = {
     "/api/videos/{public_id}": "stream",
     "/api/videos/{public_id}/shares": "stream",
     "/api/videos/{public_id}/shares/{share_id}": "stream",
+    "/api/collections": "stream",
+    "/api/collections/{collection_id}": "stream",
+    "/api/collections/{collection_id}/videos": "stream",
+    "/api/collections/{collection_id}/videos/{video_id}": "stream",
 }
 
 

@@ -167,15 +167,16 @@ def neighbours(collection: Collection, public_id: str) -> tuple[str | None, str 
 
 
 def _name(value: str) -> str:
-    name = clean_text(value[: NAME_LENGTH * 4], NAME_LENGTH + 1, single_line=True)
+    if len(value) > NAME_LENGTH:
+        raise AppError(400, f"A name is at most {NAME_LENGTH} characters.", code="invalid_value")
+    name = clean_text(value, NAME_LENGTH, single_line=True)
     if not name:
         raise AppError(400, "A collection needs a name.", code="invalid_value")
-    if len(name) > NAME_LENGTH:
-        raise AppError(400, f"A name is at most {NAME_LENGTH} characters.", code="invalid_value")
     return name
 
 
 def _description(value: str) -> str:
-    if len(value) > DESCRIPTION_LENGTH * 4:
-        raise AppError(400, f"A description is at most {DESCRIPTION_LENGTH} characters.")
+    if len(value) > DESCRIPTION_LENGTH:
+        message = f"A description is at most {DESCRIPTION_LENGTH} characters."
+        raise AppError(400, message, code="invalid_value")
     return clean_text(value, DESCRIPTION_LENGTH)

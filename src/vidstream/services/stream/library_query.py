@@ -107,7 +107,7 @@ def parse_query(args: Mapping[str, str], *, limit_allowed: bool) -> LibraryQuery
         status=_choice(VideoStatus, args["status"], "status") if args.get("status") else None,
         tag=_tag(args.get("tag", "")),
         collection=_collection(args.get("collection", "")),
-        limit=_limit(args.get("limit", "")) if limit_allowed else PAGE_SIZE,
+        limit=_limit(args.get("limit")) if limit_allowed else PAGE_SIZE,
     )
     cursor = args.get("after", "")
     return replace(query, after=decode_cursor(cursor, query.sort)) if cursor else query
@@ -130,7 +130,7 @@ def _choice(kind: type[E], value: str, name: str) -> E:
 def _tag(value: str) -> str | None:
     if not value:
         return None
-    if len(value) > TAG_LENGTH * 4:
+    if len(value) > TAG_LENGTH:
         raise bad(f"A tag is at most {TAG_LENGTH} characters.")
     return normalise_tag(value)
 
@@ -141,10 +141,12 @@ def _collection(value: str) -> str | None:
     return value or None
 
 
-def _limit(value: str) -> int:
-    if not value:
+def _limit(value: str | None) -> int:
+    if value is None:
         return PAGE_SIZE
-    if not value.isdecimal() or not 1 <= int(value[:4]) <= MAX_PAGE_SIZE or len(value) > 3:
+    if len(value) > 3 or not value.isascii() or not value.isdecimal():
+        raise bad(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}.")
+    if not 1 <= int(value) <= MAX_PAGE_SIZE:
         raise bad(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}.")
     return int(value)
 

@@ -25,27 +25,25 @@ def normalise_tag(raw: str) -> str:
 
 def parse_tags(values: list[str]) -> list[str]:
     """The distinct tags of ``values``, checked against the limits (400 otherwise)."""
+    if len(values) > MAX_TAGS:
+        raise _invalid(f"A video can have at most {MAX_TAGS} tags.")
     tags: list[str] = []
     for value in values:
-        if len(value) > TAG_LENGTH * 4:
-            raise _invalid(f"A tag is at most {TAG_LENGTH} characters.")
+        if len(value) > TAG_LENGTH:
+            raise _invalid(f"A tag is at most {TAG_LENGTH} characters: “{value[:20]}…”.")
         tag = normalise_tag(value)
         if not tag:
             continue
-        if len(tag) > TAG_LENGTH:
-            raise _invalid(f"A tag is at most {TAG_LENGTH} characters: “{tag[:TAG_LENGTH]}…”.")
         if "," in tag:
             raise _invalid("A tag cannot contain a comma.")
         if tag not in tags:
             tags.append(tag)
-    if len(tags) > MAX_TAGS:
-        raise _invalid(f"A video can have at most {MAX_TAGS} tags.")
     return tags
 
 
 def split_tag_field(text: str) -> list[str]:
-    """The tags typed into the form's one field, separated by commas."""
-    return text.split(",")
+    """The tags typed into the form's one field, separated by commas (blanks dropped)."""
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def set_tags(video: Video, tags: list[str]) -> None:
