@@ -127,9 +127,10 @@ def _searched(statement: Select[Any], terms: tuple[str, ...]) -> Select[Any]:
     if db.engine.dialect.name == "sqlite":
         fts = table(FTS_TABLE, column("rowid"))
         match = " ".join('"' + term.replace('"', '""') + '"*' for term in terms)
-        return statement.join(fts, fts.c.rowid == Video.id).where(
-            literal_column(FTS_TABLE).op("MATCH")(match)
-        )
+        # IN, not JOIN: SQLite then runs the MATCH once and walks the owner's index in
+        # sort order, where a join probes the FTS table once per row (100x slower).
+        matched = select(fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(match))
+        return statement.where(Video.id.in_(matched))
     return _searched_mysql(statement.join(VideoSearch, VideoSearch.video_id == Video.id), terms)
 
 
