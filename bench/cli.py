@@ -1,4 +1,4 @@
-"""``python -m bench [range|tus|pipeline|gateway|load|all] [options]``: every benchmark.
+"""``python -m bench [range|tus|pipeline|gateway|load|library|all] [options]``: every benchmark.
 
 With no name (or ``all``) each benchmark runs in turn with its defaults and writes its
 own section of docs/benchmarks.md; with a name, only that one runs, with the options
@@ -20,12 +20,15 @@ from bench.common.benchmark import Benchmark
 from bench.common.procs import BenchError, sigterm_interrupts
 from bench.common.report import say
 from bench.gateway.benchmark import BENCHMARK as GATEWAY
+from bench.library.benchmark import BENCHMARK as LIBRARY
 from bench.load.benchmark import BENCHMARK as LOAD
 from bench.pipeline.benchmark import BENCHMARK as PIPELINE
 from bench.range.benchmark import BENCHMARK as RANGE
 from bench.tus.benchmark import BENCHMARK as TUS
 
-BENCHMARKS: dict[str, Benchmark] = {b.name: b for b in (RANGE, TUS, PIPELINE, GATEWAY, LOAD)}
+BENCHMARKS: dict[str, Benchmark] = {
+    b.name: b for b in (RANGE, TUS, PIPELINE, GATEWAY, LOAD, LIBRARY)
+}
 COULD_NOT_RUN = 2
 INTERRUPTED = 130
 

@@ -45,6 +45,7 @@ class Site:
     share_path: str
     share_id: str
     invite_token: str
+    collection_id: str
 
 
 @pytest.fixture
@@ -66,6 +67,12 @@ def site(app: Flask, sample_mp4: Path) -> Site:
         f"/api/videos/{video_id}/shares", json={"password": PASSWORD}, headers=headers
     ).get_json()["share"]
     share_path = link["url"].removeprefix("http://localhost")
+    collection_id = alice.client.post(
+        "/api/collections", json={"name": "Trips"}, headers=headers
+    ).get_json()["collection"]["id"]
+    alice.client.put(
+        f"/api/collections/{collection_id}/videos", json={"videos": [video_id]}, headers=headers
+    )
     AuthActions(app.test_client()).signup("bob", PASSWORD)  # alice, the first, is the admin
     with app.app_context():
         _invitation, invite_token = create_invitation(None, Role.MEMBER)
@@ -82,6 +89,7 @@ def site(app: Flask, sample_mp4: Path) -> Site:
         share_path,
         link["id"],
         invite_token,
+        collection_id,
     )
 
 
@@ -215,6 +223,57 @@ WRITES: dict[str, Write] = {
         script("DELETE", lambda s: f"/api/videos/{s.video_id}/shares/{s.share_id}", {}),
     ),
     "stream.share_page": Write(False, share_unlock("")),
+    "stream.api_create_collection": Write(
+        True, json_script("POST", lambda s: "/api/collections", '{"name": "Forged"}')
+    ),
+    "stream.api_edit_collection": Write(
+        True,
+        json_script("PATCH", lambda s: f"/api/collections/{s.collection_id}", '{"name": "F"}'),
+    ),
+    "stream.api_delete_collection": Write(
+        True, script("DELETE", lambda s: f"/api/collections/{s.collection_id}", {})
+    ),
+    "stream.api_set_collection_videos": Write(
+        True,
+        json_script(
+            "PUT", lambda s: f"/api/collections/{s.collection_id}/videos", '{"videos": []}'
+        ),
+    ),
+    "stream.api_add_collection_video": Write(
+        True,
+        lambda site, browser, token: json_script(
+            "POST",
+            lambda s: f"/api/collections/{s.collection_id}/videos",
+            f'{{"video": "{site.video_id}"}}',
+        )(site, browser, token),
+    ),
+    "stream.api_remove_collection_video": Write(
+        True,
+        script("DELETE", lambda s: f"/api/collections/{s.collection_id}/videos/{s.video_id}", {}),
+    ),
+    "stream.create_collection_form": Write(True, form(lambda s: "/collections", {"name": "F"})),
+    "stream.edit_collection_form": Write(
+        True, form(lambda s: f"/collections/{s.collection_id}/edit", {"name": "Forged"})
+    ),
+    "stream.delete_collection_form": Write(
+        True, form(lambda s: f"/collections/{s.collection_id}/delete")
+    ),
+    "stream.move_collection_video": Write(
+        True,
+        form(
+            lambda s: f"/collections/{s.collection_id}/videos/{s.video_id}/move",
+            {"direction": "down"},
+        ),
+    ),
+    "stream.add_to_collection_form": Write(
+        True,
+        lambda site, browser, token: form(
+            lambda s: f"/stream/{s.video_id}/collections", {"collection": site.collection_id}
+        )(site, browser, token),
+    ),
+    "stream.remove_collection_video": Write(
+        True, form(lambda s: f"/collections/{s.collection_id}/videos/{s.video_id}/remove")
+    ),
     "stream.share_embed": Write(False, share_unlock("/embed")),
     "upload.tus.tus_create": Write(
         True, script("POST", lambda s: "/api/uploads/", {**TUS_RESUMABLE, "Upload-Length": "10"})

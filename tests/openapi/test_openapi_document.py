@@ -26,6 +26,10 @@ OWNERS = {
     "/api/admin/users/{username}": "auth",
     "/api/admin/jobs": "auth",
     "/api/admin/jobs/{public_id}/retry": "auth",
+    "/api/collections": "stream",
+    "/api/collections/{collection_id}": "stream",
+    "/api/collections/{collection_id}/videos": "stream",
+    "/api/collections/{collection_id}/videos/{video_id}": "stream",
 }
 
 

@@ -35,6 +35,8 @@ PLACEHOLDERS: dict[str, Any] = {
     "invitation_id": 999999,
     "filename": "vidstream.css",
     "username": "nobody-here",
+    "collection_id": "no-such-collection",
+    "video_id": "zzzzzzzzzzzzzzzzzzzzzz",
 }
 CALLERS = ("anonymous", "viewer", "member", "admin", "member token")
 # Requests that end the caller's session go last.

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 
 from vidstream.models import Base
+from vidstream.models.search import compare_filters
 
 config = context.config
 target_metadata = Base.metadata
@@ -44,6 +45,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        **compare_filters(),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,6 +1,8 @@
 """SQLAlchemy 2.0 typed models."""
 
 from vidstream.models.base import Base
+from vidstream.models.library import Collection, CollectionItem, VideoTag
+from vidstream.models.search import VideoSearch
 from vidstream.models.share import Share, ShareKind
 from vidstream.models.site import Invitation, SiteSetting
 from vidstream.models.token import AccessToken
@@ -12,6 +14,8 @@ from vidstream.models.video_job import ProcessingStep, VideoJob
 __all__ = [
     "AccessToken",
     "Base",
+    "Collection",
+    "CollectionItem",
     "Invitation",
     "ProcessingStep",
     "Role",
@@ -22,6 +26,8 @@ __all__ = [
     "User",
     "Video",
     "VideoJob",
+    "VideoSearch",
     "VideoStatus",
+    "VideoTag",
     "Visibility",
 ]

@@ -7,12 +7,13 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, String, Text, false
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vidstream.models.base import Base, identifier, utcnow
 
 if TYPE_CHECKING:
+    from vidstream.models.library import VideoTag
     from vidstream.models.user import User
     from vidstream.models.video_job import VideoJob
 
@@ -60,6 +61,8 @@ class Video(Base):
     """One video owned by one user; deleted with its owner."""
 
     __tablename__ = "videos"
+    # The library's default order (newest first) reads one owner's rows in index order.
+    __table_args__ = (Index("ix_videos_owner_created", "owner_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(identifier(32), unique=True, default=new_public_id)
@@ -110,6 +113,14 @@ class Video(Base):
     job: Mapped[VideoJob | None] = relationship(
         back_populates="video", cascade="all, delete-orphan", passive_deletes=True
     )
+    tag_rows: Mapped[list[VideoTag]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="VideoTag.tag"
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        """The video's tags, in alphabetical order."""
+        return [row.tag for row in self.tag_rows]
 
     @property
     def original_key(self) -> str:

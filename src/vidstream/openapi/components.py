@@ -105,6 +105,7 @@ SCHEMAS: dict[str, Object] = {
             "title": {"type": "string"},
             "description": {"type": "string"},
             "visibility": {"type": "string", "enum": [v.value for v in Visibility]},
+            "tags": {"type": "array", "items": {"type": "string", "minLength": 1}},
             "original_filename": {
                 "type": "string",
                 "description": "The uploader's file name, kept only as data.",
@@ -129,7 +130,6 @@ SCHEMAS: dict[str, Object] = {
             "urls": schema_ref("VideoUrls"),
         }
     ),
-    "VideoList": _strict_object({"videos": {"type": "array", "items": schema_ref("Video")}}),
     "VideoEnvelope": _strict_object({"video": schema_ref("Video")}),
 }
 

@@ -10,6 +10,7 @@ from importlib.metadata import version
 from vidstream.openapi.admin_paths import ADMIN_SCHEMAS, admin_paths
 from vidstream.openapi.components import SCHEMAS, SECURITY_SCHEMES, Object
 from vidstream.openapi.json_paths import json_paths
+from vidstream.openapi.library_paths import LIBRARY_SCHEMAS
 from vidstream.openapi.share_paths import SHARE_SCHEMAS
 from vidstream.openapi.tus_paths import tus_paths
 
@@ -33,6 +34,7 @@ TAGS: list[Object] = [
     {"name": "session", "description": "The auth service: who is signed in."},
     {"name": "videos", "description": "The stream service: the caller's library."},
     {"name": "shares", "description": "The stream service: share links and accounts."},
+    {"name": "collections", "description": "The stream service: ordered sets of videos."},
     {
         "name": "uploads",
         "description": "The upload service: tus 1.0.0 with the creation, "
@@ -63,7 +65,7 @@ def _document() -> Object:
         "tags": TAGS,
         "paths": {**json_paths(), **tus_paths(), **admin_paths()},
         "components": {
-            "schemas": {**SCHEMAS, **SHARE_SCHEMAS, **ADMIN_SCHEMAS},
+            "schemas": {**SCHEMAS, **SHARE_SCHEMAS, **ADMIN_SCHEMAS, **LIBRARY_SCHEMAS},
             "securitySchemes": SECURITY_SCHEMES,
         },
     }

@@ -16,6 +16,7 @@ from vidstream.openapi.components import (
     unauthorized,
     unavailable,
 )
+from vidstream.openapi.library_paths import collection_paths, list_videos_operation
 from vidstream.openapi.share_paths import (
     SHARE_ID_PARAMETER,
     edit_operation,
@@ -39,7 +40,7 @@ def json_paths() -> dict[str, Object]:
     return {
         "/api/openapi.json": {"get": _describe()},
         "/api/session": {"get": _session()},
-        "/api/videos": {"get": _list_videos()},
+        "/api/videos": {"get": list_videos_operation()},
         "/api/videos/{public_id}": {
             "parameters": [VIDEO_ID],
             "get": _get_video(),
@@ -51,6 +52,7 @@ def json_paths() -> dict[str, Object]:
             "parameters": [VIDEO_ID, SHARE_ID_PARAMETER],
             "delete": unshare_operation(),
         },
+        **collection_paths(),
     }
 
 
@@ -95,21 +97,6 @@ def _session() -> Object:
         "security": ANYONE,
         "responses": {
             "200": json_response("The signed-in user (or null) and a CSRF token.", "Session"),
-            "429": rate_limited(),
-            "503": unavailable(),
-        },
-    }
-
-
-def _list_videos() -> Object:
-    return {
-        "tags": ["videos"],
-        "operationId": "listVideos",
-        "summary": "The caller's videos, newest first",
-        "security": SIGNED_IN,
-        "responses": {
-            "200": json_response("Every video the caller owns.", "VideoList"),
-            "401": unauthorized(),
             "429": rate_limited(),
             "503": unavailable(),
         },

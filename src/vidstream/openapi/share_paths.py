@@ -19,6 +19,7 @@ from vidstream.openapi.components import (
     unauthorized,
     unavailable,
 )
+from vidstream.openapi.library_paths import TAGS
 from vidstream.services.stream.sharing import (
     DESCRIPTION_LENGTH,
     LABEL_LENGTH,
@@ -55,6 +56,7 @@ SHARE_SCHEMAS: dict[str, Object] = {
             "title": {"type": "string", "minLength": 1, "maxLength": TITLE_LENGTH},
             "description": {"type": "string", "maxLength": DESCRIPTION_LENGTH},
             "visibility": {"type": "string", "enum": [v.value for v in Visibility]},
+            "tags": TAGS,
         },
     },
     "ShareRequest": {
@@ -137,7 +139,7 @@ def edit_operation() -> Object:
     return {
         "tags": ["videos"],
         "operationId": "editVideo",
-        "summary": "Change a video's title, description or visibility",
+        "summary": "Change a video's title, description, visibility or tags",
         "description": "private: the owner and accounts it is shared with; unlisted: also "
         "whoever holds one of its share links; public: anyone, and listed on the owner's "
         "page /u/<username>. Making a video private switches its links off.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vidstream.models import ProcessingStep, Share, ShareKind, Video, VideoStatus
+from vidstream.models import Collection, ProcessingStep, Share, ShareKind, Video, VideoStatus
 from vidstream.web.urls import absolute_url, service_url
 
 
@@ -15,6 +15,7 @@ def video_json(video: Video) -> dict[str, Any]:
         "title": video.title,
         "description": video.description,
         "visibility": video.visibility.value,
+        "tags": video.tags,
         "original_filename": video.original_filename,
         "size_bytes": video.size_bytes,
         "content_type": video.content_type,
@@ -98,3 +99,21 @@ def share_json(share: Share, token: str | None = None) -> dict[str, Any]:
         "last_opened_at": share.last_opened_at.isoformat() + "Z" if share.last_opened_at else None,
         **({"url": absolute_url("stream.share_page", token=token)} if token else {}),
     }
+
+
+def collection_json(
+    collection: Collection, *, video_count: int, videos: list[Video] | None = None
+) -> dict[str, Any]:
+    """The JSON shape of a collection; with ``videos``, its videos in play order."""
+    shape: dict[str, Any] = {
+        "id": collection.public_id,
+        "name": collection.name,
+        "description": collection.description,
+        "video_count": video_count,
+        "created_at": collection.created_at.isoformat() + "Z",
+        "updated_at": collection.updated_at.isoformat() + "Z",
+        "urls": {"page": service_url("stream.collection_page", collection_id=collection.public_id)},
+    }
+    if videos is not None:
+        shape["videos"] = [video_json(video) for video in videos]
+    return shape

@@ -33,7 +33,7 @@ def test_library_lists_only_own_videos(
     assert page.status_code == 200
     assert b"Alice&#39;s clip" in page.data
     assert b"0:02" in page.data
-    assert mallory.client.get("/api/videos").get_json() == {"videos": []}
+    assert mallory.client.get("/api/videos").get_json() == {"videos": [], "next": None}
     assert b"Alice" not in mallory.client.get("/stream").data
     assert b"No videos yet" in mallory.client.get("/stream").data
 

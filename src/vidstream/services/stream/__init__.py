@@ -10,6 +10,8 @@ bp.add_app_template_global(processing_json, "processing")
 
 from vidstream.services.stream import (  # noqa: E402,F401  (registers the views)
     api,
+    collection_api,
+    collection_pages,
     manage,
     media,
     public_pages,

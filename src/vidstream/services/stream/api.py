@@ -9,7 +9,9 @@ from werkzeug.wrappers import Response
 
 from vidstream.models import Share
 from vidstream.services.stream import bp
-from vidstream.services.stream.logic import delete_video, list_videos
+from vidstream.services.stream.library import find_videos
+from vidstream.services.stream.library_query import PAGE_SIZE, parse_query
+from vidstream.services.stream.logic import delete_video
 from vidstream.services.stream.sharing import (
     create_link,
     edit_video,
@@ -21,10 +23,16 @@ from vidstream.services.stream.sharing import (
 from vidstream.web.access import current_user_id
 from vidstream.web.errors import AppError
 from vidstream.web.representations import share_json, video_json
+from vidstream.web.urls import service_url
 from vidstream.web.video_access import managed_video
 
 # The JSON type of each field a body may carry (the limits are checked in sharing.py).
-EDITABLE: dict[str, type] = {"title": str, "description": str, "visibility": str}
+EDITABLE: dict[str, type] = {
+    "title": str,
+    "description": str,
+    "visibility": str,
+    "tags": list,
+}
 LINK_FIELDS: dict[str, type] = {
     "expires_in_seconds": int,
     "password": str,
@@ -32,7 +40,12 @@ LINK_FIELDS: dict[str, type] = {
     "allow_download": bool,
     "label": str,
 }
-TYPE_NAMES = {str: "text", int: "a whole number", bool: "true or false"}
+TYPE_NAMES = {
+    str: "text",
+    int: "a whole number",
+    bool: "true or false",
+    list: "a list of text",
+}
 
 
 def json_body(fields: dict[str, type]) -> dict[str, Any]:
@@ -48,16 +61,28 @@ def json_body(fields: dict[str, type]) -> dict[str, Any]:
         raise AppError(400, f"Unknown field(s): {', '.join(unknown)[:200]}.", code="invalid_body")
     for name, value in body.items():
         kind = fields[name]
-        # bool is an int in Python, never in JSON.
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        # bool is an int in Python, never in JSON; a list here is always a list of text.
+        if (
+            not isinstance(value, kind)
+            or (kind is int and isinstance(value, bool))
+            or (isinstance(value, list) and not all(isinstance(item, str) for item in value))
+        ):
             raise AppError(400, f"{name} must be {TYPE_NAMES[kind]}.", code="invalid_value")
     return body
 
 
 @bp.get("/api/videos")
 def api_list() -> Response:
-    """Every video the caller owns, newest first."""
-    return jsonify(videos=[video_json(v) for v in list_videos(current_user_id() or 0)])
+    """A page of the caller's videos: searched, filtered and sorted as asked."""
+    query = parse_query(request.args, limit_allowed=True)
+    page = find_videos(current_user_id() or 0, query)
+    next_url = None
+    if page.next_cursor:
+        limit = {"limit": str(query.limit)} if query.limit != PAGE_SIZE else {}
+        next_url = service_url(
+            "stream.api_list", **query.link_args(), **limit, after=page.next_cursor
+        )
+    return jsonify(videos=[video_json(v) for v in page.videos], next=next_url)
 
 
 @bp.get("/api/videos/<public_id>")
@@ -68,7 +93,7 @@ def api_get(public_id: str) -> Response:
 
 @bp.patch("/api/videos/<public_id>")
 def api_edit(public_id: str) -> Response:
-    """Change a video's title, description or visibility."""
+    """Change a video's title, description, visibility or tags."""
     video = managed_video(public_id)
     return jsonify(video=video_json(edit_video(video, **json_body(EDITABLE))))
 

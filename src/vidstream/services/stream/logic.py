@@ -1,11 +1,8 @@
-"""Library rules: listing and deleting a user's videos."""
+"""Library rules: deleting a user's videos (listing them is library.py)."""
 
 from __future__ import annotations
 
 import logging
-
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from vidstream import current
 from vidstream.extensions import db
@@ -13,17 +10,6 @@ from vidstream.media_index import forget_media
 from vidstream.models import Video
 
 log = logging.getLogger(__name__)
-
-
-def list_videos(user_id: int) -> list[Video]:
-    """The user's own videos, newest first."""
-    query = (
-        select(Video)
-        .where(Video.owner_id == user_id)
-        .order_by(Video.created_at.desc(), Video.id.desc())
-        .options(selectinload(Video.job))
-    )
-    return list(db.session.scalars(query))
 
 
 def delete_video(video: Video) -> None:

@@ -23,6 +23,7 @@ from vidstream.services.stream.sharing import (
     revoke,
     share_with_account,
 )
+from vidstream.services.stream.tags import split_tag_field
 from vidstream.web.errors import AppError
 from vidstream.web.representations import share_json
 from vidstream.web.urls import service_url
@@ -46,14 +47,16 @@ def _back(public_id: str, anchor: str) -> Response:
 
 @bp.post("/stream/<public_id>/edit")
 def edit(public_id: str) -> Any:
-    """Save the title, description and visibility."""
+    """Save the title, description, visibility and tags."""
     video = managed_video(public_id)
+    tags = request.form.get("tags")
     try:
         edit_video(
             video,
             title=request.form.get("title"),
             description=request.form.get("description"),
             visibility=request.form.get("visibility"),
+            tags=split_tag_field(tags) if tags is not None else None,
         )
     except AppError as error:
         return render_player(video, manage=True, status=error.status, share_error=error.message)

@@ -29,6 +29,7 @@ from vidstream.models import Share, ShareKind, User, Video, Visibility
 from vidstream.models.base import utcnow
 from vidstream.models.share import new_share_token
 from vidstream.models.user import normalise_username
+from vidstream.services.stream.tags import set_tags
 from vidstream.web.errors import AppError
 from vidstream.web.text import clean_text
 
@@ -55,8 +56,9 @@ def edit_video(
     title: str | None = None,
     description: str | None = None,
     visibility: str | None = None,
+    tags: list[str] | None = None,
 ) -> Video:
-    """Change what was given; a blank title or an unknown visibility is a 400."""
+    """Change what was given; a blank title, an unknown visibility or a bad tag is a 400."""
     if title is not None:
         cleaned = clean_text(_at_most("title", title, TITLE_LENGTH), TITLE_LENGTH, single_line=True)
         if not cleaned:
@@ -68,6 +70,8 @@ def edit_video(
         )
     if visibility is not None:
         video.visibility = parse_visibility(visibility)
+    if tags is not None:
+        set_tags(video, tags)
     db.session.commit()
     _forget_video(video)
     return video
