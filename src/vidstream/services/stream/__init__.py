@@ -10,9 +10,12 @@ bp.add_app_template_global(processing_json, "processing")
 
 from vidstream.services.stream import (  # noqa: E402,F401  (registers the views)
     api,
+    beacon,
     manage,
     media,
     public_pages,
     routes,
     share_pages,
+    stats_api,
+    stats_pages,
 )

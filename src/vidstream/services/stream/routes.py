@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
+from flask import render_template, request
 from sqlalchemy import select
 
+from vidstream.analytics.stats import view_counts
 from vidstream.extensions import db
 from vidstream.models import User, Video
 from vidstream.services.stream import bp
+from vidstream.services.stream.beacon import beacon_for
 from vidstream.services.stream.logic import list_videos
 from vidstream.services.stream.sharing import shared_with, shares_of
 from vidstream.web.access import current_user_id, login_required
@@ -22,7 +24,14 @@ from vidstream.web.video_access import ViewerKind, watched_video
 @login_required
 def library() -> str:
     """The signed-in user's own videos."""
-    return render_template("stream/library.html", videos=list_videos(current_user_id() or 0))
+    owner_id = current_user_id() or 0
+    videos = list_videos(owner_id)
+    views = view_counts(owner_id)
+    if request.args.get("sort") == "views":
+        videos.sort(key=lambda v: -views.get(v.id, 0))
+    return render_template(
+        "stream/library.html", videos=videos, views=views, sort=request.args.get("sort")
+    )
 
 
 @bp.get("/shared")
@@ -45,6 +54,7 @@ def render_player(video: Video, *, manage: bool, status: int = 200, **extra: Any
         "video": video,
         "manage": manage,
         "urls": media_urls(video, public_id=video.public_id),
+        "beacon": beacon_for(video, public_id=video.public_id),
     }
     if manage:
         context["shares"] = shares_of(video)
