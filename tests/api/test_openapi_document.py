@@ -22,6 +22,8 @@ OWNERS = {
     "/api/videos/{public_id}": "stream",
     "/api/videos/{public_id}/shares": "stream",
     "/api/videos/{public_id}/shares/{share_id}": "stream",
+    "/api/videos/{public_id}/stats": "stream",
+    "/api/stats": "stream",
 }
 
 

@@ -10,6 +10,7 @@ from importlib.metadata import version
 from vidstream.openapi.components import SCHEMAS, SECURITY_SCHEMES, Object
 from vidstream.openapi.json_paths import json_paths
 from vidstream.openapi.share_paths import SHARE_SCHEMAS
+from vidstream.openapi.stats_paths import STATS_SCHEMAS
 from vidstream.openapi.tus_paths import tus_paths
 
 DESCRIPTION = """\
@@ -32,6 +33,7 @@ TAGS: list[Object] = [
     {"name": "session", "description": "The auth service: who is signed in."},
     {"name": "videos", "description": "The stream service: the caller's library."},
     {"name": "shares", "description": "The stream service: share links and accounts."},
+    {"name": "stats", "description": "The stream service: analytics for owners."},
     {
         "name": "uploads",
         "description": "The upload service: tus 1.0.0 with the creation, "
@@ -61,7 +63,7 @@ def _document() -> Object:
         "tags": TAGS,
         "paths": {**json_paths(), **tus_paths()},
         "components": {
-            "schemas": {**SCHEMAS, **SHARE_SCHEMAS},
+            "schemas": {**SCHEMAS, **SHARE_SCHEMAS, **STATS_SCHEMAS},
             "securitySchemes": SECURITY_SCHEMES,
         },
     }
