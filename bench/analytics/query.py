@@ -64,7 +64,7 @@ def _time(video: Video, start: date, end: date, repeats: int) -> dict[str, float
         began = time.perf_counter()
         video_period(video, start, end)
         times.append((time.perf_counter() - began) * 1000)
-    return {"p50_ms": percentile(times, 0.5), "p99_ms": percentile(times, 0.99)}
+    return {"p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99)}
 
 
 def measure_query(workdir: Path, ranges: int, repeats: int) -> dict[str, Any]:

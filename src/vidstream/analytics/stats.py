@@ -45,11 +45,15 @@ class Period:
         return [(d, self.daily.get(d, Figures())) for d in days]
 
 
-def _rolled_days(start: date, end: date) -> set[date]:
-    return set(
+def _open_days(start: date, end: date) -> list[date]:
+    """The period's days that had beacons and are not rolled up yet (usually one or two).
+
+    Only their raw rows are counted live; days without a row here had no beacons.
+    """
+    return list(
         db.session.scalars(
             select(AnalyticsDay.day).where(
-                AnalyticsDay.rolled_at.is_not(None), AnalyticsDay.day.between(start, end)
+                AnalyticsDay.rolled_at.is_(None), AnalyticsDay.day.between(start, end)
             )
         )
     )
@@ -77,13 +81,11 @@ def video_period(video: Video, start: date, end: date) -> tuple[Period, Period]:
     for srow in share_rows:
         day = Figures(srow.views, srow.viewers, srow.watch_ms, last_seen=srow.last_seen_at)
         _add(shares.parts, srow.share_id, day)  # type: ignore[arg-type]
-    rolled = _rolled_days(start, end)
+    open_days = _open_days(start, end)
     live = Tally.of(
-        raw_rows(
-            WatchRange.video_id == video.id,
-            WatchRange.day.between(start, end),
-            WatchRange.day.not_in(rolled) if rolled else True,
-        ),
+        raw_rows(WatchRange.video_id == video.id, WatchRange.day.in_(open_days))
+        if open_days
+        else iter(()),
         durations_ms([video.id]),
     )
     for (_, day_), day in live.videos.items():
@@ -113,14 +115,12 @@ def account_period(owner_id: int, start: date, end: date) -> Period:
         figures = Figures(views, viewers, watch_ms)
         _add(period.daily, day, figures)  # type: ignore[arg-type]
         _add(period.parts, video_id, figures)  # type: ignore[arg-type]
-    rolled = _rolled_days(start, end)
+    open_days = _open_days(start, end)
     owned = select(Video.id).where(Video.owner_id == owner_id)
     live = Tally.of(
-        raw_rows(
-            WatchRange.video_id.in_(owned),
-            WatchRange.day.between(start, end),
-            WatchRange.day.not_in(rolled) if rolled else True,
-        ),
+        raw_rows(WatchRange.video_id.in_(owned), WatchRange.day.in_(open_days))
+        if open_days
+        else iter(()),
         {},
     )
     for (video_id, day), figures in live.videos.items():
