@@ -16,6 +16,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from bench.analytics.benchmark import BENCHMARK as ANALYTICS
 from bench.common.benchmark import Benchmark
 from bench.common.procs import BenchError, sigterm_interrupts
 from bench.common.report import say
@@ -27,7 +28,7 @@ from bench.range.benchmark import BENCHMARK as RANGE
 from bench.tus.benchmark import BENCHMARK as TUS
 
 BENCHMARKS: dict[str, Benchmark] = {
-    b.name: b for b in (RANGE, TUS, PIPELINE, GATEWAY, LOAD, LIBRARY)
+    b.name: b for b in (RANGE, TUS, PIPELINE, GATEWAY, LOAD, LIBRARY, ANALYTICS)
 }
 COULD_NOT_RUN = 2
 INTERRUPTED = 130

@@ -75,6 +75,10 @@ class Settings:
     # Who may frame the embed pages (CSP frame-ancestors); every other page: nobody.
     embed_origins: tuple[str, ...] = ("*",)
     log_file: Path | None = None
+    # How long raw watch ranges are kept (the daily aggregates are kept for good), and
+    # how many seconds of video one viewer may report per minute (docs/analytics.md).
+    analytics_raw_days: int = 30
+    analytics_seconds_per_minute: int = 150
     testing: bool = False
 
     @property
@@ -362,6 +366,10 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         log_format=_choice(env, "VIDSTREAM_LOG_FORMAT", "text", ("text", "json")),
         embed_origins=_embed_origins(env),
         log_file=_log_file(env, data_dir),
+        analytics_raw_days=_int(env, "VIDSTREAM_ANALYTICS_RAW_DAYS", 30, minimum=2),
+        analytics_seconds_per_minute=_int(
+            env, "VIDSTREAM_ANALYTICS_SECONDS_PER_MINUTE", 150, minimum=60
+        ),
     )
     settings = replace(settings, **_limits(env), **overrides)
     if not settings.secret_key:

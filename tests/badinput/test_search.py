@@ -15,7 +15,7 @@ from flask import Flask
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from tests.support.corpus import corpus_settings, labelled
 from tests.support.library import add_rows
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.e2e.browser import DESKTOP, Screenshots, axe_violations, chromium, serve
+from tests.support.browser import DESKTOP, Screenshots, axe_violations, chromium, serve
 from tests.support.library import add_rows, minutes
 from vidstream.config import Settings
 

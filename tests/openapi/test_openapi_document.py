@@ -30,6 +30,8 @@ OWNERS = {
     "/api/collections/{collection_id}": "stream",
     "/api/collections/{collection_id}/videos": "stream",
     "/api/collections/{collection_id}/videos/{video_id}": "stream",
+    "/api/videos/{public_id}/stats": "stream",
+    "/api/stats": "stream",
 }
 
 

@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from vidstream.extensions import db
 from vidstream.models import Role
 from vidstream.services.auth.tokens import create_token

@@ -5,7 +5,8 @@ message can be lost (a broker outage at upload time, a worker killed with
 ``kill -9`` after taking it), so each worker sweeps when it starts and then every
 little while: a video in a processing state whose lease has expired (or whose owner
 died), or that nobody claimed for a long time, is queued again. The same rounds prune
-the embedded queue's delivered messages and the scratch folders of jobs that died.
+the embedded queue's delivered messages and the scratch folders of jobs that died,
+and roll up the analytics of closed days (vidstream.analytics.rollup).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from vidstream import current
+from vidstream.analytics.rollup import roll_up_due
 from vidstream.config import Settings
 from vidstream.extensions import db
 from vidstream.jobs.lease import lease_is_free
@@ -90,6 +92,7 @@ class Sweeper(threading.Thread):
             try:
                 with self.app.app_context():
                     sweep_stuck_videos(unclaimed_after)
+                    roll_up_due()
                 self._tidy(current.settings(self.app))
             except Exception:  # the database may be down; the next round tries again
                 log.exception("sweep failed")

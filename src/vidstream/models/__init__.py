@@ -1,5 +1,11 @@
 """SQLAlchemy 2.0 typed models."""
 
+from vidstream.models.analytics import (
+    AnalyticsDay,
+    ShareDailyStats,
+    VideoDailyStats,
+    WatchRange,
+)
 from vidstream.models.base import Base
 from vidstream.models.library import Collection, CollectionItem, VideoTag
 from vidstream.models.search import VideoSearch
@@ -13,6 +19,7 @@ from vidstream.models.video_job import ProcessingStep, VideoJob
 
 __all__ = [
     "AccessToken",
+    "AnalyticsDay",
     "Base",
     "Collection",
     "CollectionItem",
@@ -20,14 +27,17 @@ __all__ = [
     "ProcessingStep",
     "Role",
     "Share",
+    "ShareDailyStats",
     "ShareKind",
     "SiteSetting",
     "Upload",
     "User",
     "Video",
+    "VideoDailyStats",
     "VideoJob",
     "VideoSearch",
     "VideoStatus",
     "VideoTag",
     "Visibility",
+    "WatchRange",
 ]

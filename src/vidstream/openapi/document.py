@@ -12,6 +12,7 @@ from vidstream.openapi.components import SCHEMAS, SECURITY_SCHEMES, Object
 from vidstream.openapi.json_paths import json_paths
 from vidstream.openapi.library_paths import LIBRARY_SCHEMAS
 from vidstream.openapi.share_paths import SHARE_SCHEMAS
+from vidstream.openapi.stats_paths import STATS_SCHEMAS
 from vidstream.openapi.tus_paths import tus_paths
 
 DESCRIPTION = """\
@@ -35,6 +36,7 @@ TAGS: list[Object] = [
     {"name": "videos", "description": "The stream service: the caller's library."},
     {"name": "shares", "description": "The stream service: share links and accounts."},
     {"name": "collections", "description": "The stream service: ordered sets of videos."},
+    {"name": "stats", "description": "The stream service: analytics for owners."},
     {
         "name": "uploads",
         "description": "The upload service: tus 1.0.0 with the creation, "
@@ -65,7 +67,13 @@ def _document() -> Object:
         "tags": TAGS,
         "paths": {**json_paths(), **tus_paths(), **admin_paths()},
         "components": {
-            "schemas": {**SCHEMAS, **SHARE_SCHEMAS, **ADMIN_SCHEMAS, **LIBRARY_SCHEMAS},
+            "schemas": {
+                **SCHEMAS,
+                **SHARE_SCHEMAS,
+                **ADMIN_SCHEMAS,
+                **LIBRARY_SCHEMAS,
+                **STATS_SCHEMAS,
+            },
             "securitySchemes": SECURITY_SCHEMES,
         },
     }

@@ -23,6 +23,7 @@ from vidstream.openapi.share_paths import (
     share_operations,
     unshare_operation,
 )
+from vidstream.openapi.stats_paths import account_stats_operation, video_stats_operation
 
 NOT_FOUND = "No video with this id in the caller's library (another user's video included)."
 
@@ -48,6 +49,11 @@ def json_paths() -> dict[str, Object]:
             "delete": _delete_video(),
         },
         "/api/videos/{public_id}/shares": {"parameters": [VIDEO_ID], **share_operations()},
+        "/api/videos/{public_id}/stats": {
+            "parameters": [VIDEO_ID],
+            "get": video_stats_operation(),
+        },
+        "/api/stats": {"get": account_stats_operation()},
         "/api/videos/{public_id}/shares/{share_id}": {
             "parameters": [VIDEO_ID, SHARE_ID_PARAMETER],
             "delete": unshare_operation(),

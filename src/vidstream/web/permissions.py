@@ -82,6 +82,13 @@ ROUTE_PERMISSIONS: dict[str, Need] = {
     "upload.tus.tus_delete": M,
     # stream: pages and the video API (per-video rules in video_access.py)
     "stream.library": S,
+    # analytics: owners see their figures (video_access decides whose); any viewer reports
+    "stream.video_stats": S,
+    "stream.video_stats_csv": S,
+    "stream.account_stats": S,
+    "stream.api_video_stats": S,
+    "stream.api_account_stats": S,
+    "stream.watch_beacon": A,
     # collections: one's own videos in an order
     "stream.api_collections": S,
     "stream.api_create_collection": S,

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from tests.support.pipeline import process_now
 from vidstream.extensions import db
 from vidstream.models import AccessToken, Role, Share, User, Video

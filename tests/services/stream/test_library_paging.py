@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import event
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from tests.support.library import add_rows, minutes
 from vidstream.extensions import db
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from tests.support.library import add_rows
 
 

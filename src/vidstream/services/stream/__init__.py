@@ -10,6 +10,7 @@ bp.add_app_template_global(processing_json, "processing")
 
 from vidstream.services.stream import (  # noqa: E402,F401  (registers the views)
     api,
+    beacon,
     collection_api,
     collection_pages,
     manage,
@@ -17,4 +18,6 @@ from vidstream.services.stream import (  # noqa: E402,F401  (registers the views
     public_pages,
     routes,
     share_pages,
+    stats_api,
+    stats_pages,
 )

@@ -37,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import selectinload
 
+from vidstream.analytics.stats import views_of_each_video
 from vidstream.extensions import db
 from vidstream.models import Collection, CollectionItem, Video, VideoSearch, VideoTag
 from vidstream.models.search import FTS_TABLE, SEARCHED_COLUMNS
@@ -54,6 +55,7 @@ SORT_KEYS: dict[SortOrder, tuple[Any, bool]] = {
     # Whole milliseconds: MariaDB's FLOAT does not survive a round trip through text.
     SortOrder.DURATION: (cast(func.coalesce(Video.duration_seconds, -1) * 1000, Integer), True),
     SortOrder.SIZE: (Video.size_bytes, True),
+    SortOrder.VIEWS: (views_of_each_video(), True),
 }
 
 

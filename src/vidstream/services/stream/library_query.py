@@ -37,17 +37,14 @@ E = TypeVar("E", bound=enum.StrEnum)
 
 
 class SortOrder(enum.StrEnum):
-    """How a listing is ordered; each has a tiebreaker on the row id (library.py).
-
-    ``most_viewed`` joins them when view analytics land: one more member and one more
-    key in ``library.SORT_KEYS``.
-    """
+    """How a listing is ordered; each has a tiebreaker on the row id (library.py)."""
 
     NEWEST = "newest"
     OLDEST = "oldest"
     TITLE = "title"  # A to Z, ignoring case
     DURATION = "duration"  # longest first
     SIZE = "size"  # largest first
+    VIEWS = "views"  # most viewed first (analytics)
 
 
 SORT_LABELS = {
@@ -56,6 +53,7 @@ SORT_LABELS = {
     SortOrder.TITLE: "Title (A to Z)",
     SortOrder.DURATION: "Longest first",
     SortOrder.SIZE: "Largest first",
+    SortOrder.VIEWS: "Most viewed",
 }
 
 

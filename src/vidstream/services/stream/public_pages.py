@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from vidstream.media_index import media_info
 from vidstream.models import Visibility
 from vidstream.services.stream import bp
+from vidstream.services.stream.beacon import beacon_for
 from vidstream.services.stream.sharing import public_videos
 from vidstream.web.errors import AppError
 from vidstream.web.representations import media_urls
@@ -46,7 +47,10 @@ def embed(public_id: str) -> str:
     """The bare player of a video the caller may watch, for other sites to frame."""
     video, _ = watched_video(public_id)
     urls = media_urls(video, public_id=video.public_id)
-    return render_template("stream/embed.html", video=video, urls=urls, renew_url=None)
+    beacon = beacon_for(video, public_id=video.public_id)
+    return render_template(
+        "stream/embed.html", video=video, urls=urls, renew_url=None, beacon=beacon
+    )
 
 
 def _embed_target(url: str) -> tuple[str, str | None, str | None]:

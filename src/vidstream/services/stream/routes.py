@@ -7,9 +7,11 @@ from typing import Any
 from flask import render_template, request
 from sqlalchemy import select
 
+from vidstream.analytics.stats import view_counts
 from vidstream.extensions import db
 from vidstream.models import User, Video, VideoStatus
 from vidstream.services.stream import bp
+from vidstream.services.stream.beacon import beacon_for
 from vidstream.services.stream.collections import neighbours, owned_collection, owner_collections
 from vidstream.services.stream.library import find_videos
 from vidstream.services.stream.library_query import SORT_LABELS, parse_query
@@ -43,6 +45,7 @@ def library() -> str:
         statuses=list(VideoStatus),
         tags=owner_tags(owner),
         collections=owner_collections(owner),
+        views=view_counts(owner),
     )
 
 
@@ -82,6 +85,7 @@ def render_player(video: Video, *, manage: bool, status: int = 200, **extra: Any
         "video": video,
         "manage": manage,
         "urls": media_urls(video, public_id=video.public_id),
+        "beacon": beacon_for(video, public_id=video.public_id),
     }
     if manage:
         context["shares"] = shares_of(video)

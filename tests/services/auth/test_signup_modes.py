@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import AuthActions
+from tests.support.accounts import AuthActions
 from vidstream.extensions import db
 from vidstream.models import Invitation, Role, User
 from vidstream.services.auth.invitations import create_invitation

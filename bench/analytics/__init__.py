@@ -1,0 +1,1 @@
+"""``python -m bench analytics``: the watch beacon's rate, its effect on bytes, stats queries."""

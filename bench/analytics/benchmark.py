@@ -1,0 +1,143 @@
+"""``python -m bench analytics``: beacons per second, the byte path beside them, stats queries.
+
+Serves a public video from ``vidstream serve`` (embedded stores), then measures 1 MiB
+range requests alone (wrk), beacons alone (keep-alive Python clients, each beacon from
+one of many viewers' real page tokens), and both at once: the range rate with beacons
+beside it as a share of the rate without (target at least 0.9, reported). Last, the
+stats query of a video with 1,000,000 raw ranges, before and after its day is rolled
+up. Writes ``bench/out/analytics-<time>.json`` and the ``analytics`` section of
+docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import threading
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import update
+
+from bench.analytics.load import BeaconCount, send_beacons, viewer_tokens
+from bench.analytics.query import measure_query
+from bench.analytics.report import render_section
+from bench.common.benchmark import PASSED, Benchmark
+from bench.common.files import MIB, write_random_file
+from bench.common.procs import embedded_env, find_tools
+from bench.common.report import (
+    DOC,
+    load_average,
+    machine_facts,
+    say,
+    update_section,
+    utc_stamp,
+    write_json,
+)
+from bench.common.wrk import Load, Measurement, run_wrk, write_hook
+from bench.range.servers import start_embedded
+from vidstream import create_app
+from vidstream.config import load_settings
+from vidstream.extensions import db
+from vidstream.models import Video, Visibility
+
+TARGET_RATIO = 0.9
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The benchmark's options."""
+    parser.add_argument("--seconds", type=int, default=10, help="each measured run (10)")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections (8)")
+    parser.add_argument("--beacon-threads", type=int, default=4, help="beacon clients (4)")
+    parser.add_argument("--viewers", type=int, default=300, help="viewer tokens (300)")
+    parser.add_argument("--ranges", type=int, default=1_000_000, help="raw ranges (1e6)")
+    parser.add_argument("--repeats", type=int, default=30, help="stats queries timed (30)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+
+
+def _make_public(workdir: Path) -> None:
+    app = create_app(load_settings(embedded_env(workdir / "data")))
+    with app.app_context():
+        db.session.execute(
+            update(Video).values(visibility=Visibility.PUBLIC, duration_seconds=3600.0)
+        )
+        db.session.commit()
+        db.engine.dispose()
+
+
+def _beacons_for(
+    seconds: int, base: str, path: str, tokens: list[str], threads: int
+) -> BeaconCount:
+    stop = threading.Event()
+    timer = threading.Timer(seconds, stop.set)
+    timer.start()
+    return send_beacons(base, path, tokens, threads, stop)
+
+
+def measure(args: argparse.Namespace, wrk: str) -> dict[str, Any]:
+    """Serve, load and time everything; stop every server whatever happens."""
+    with tempfile.TemporaryDirectory(prefix="vidstream-bench-") as tmp, ExitStack() as stack:
+        workdir = Path(tmp)
+        source = workdir / "source.mp4"
+        write_random_file(source, 64, seed=1)
+        target = start_embedded(stack, workdir, source, args.workers, 4)
+        _make_public(workdir)
+        base = target.url.split("/media/")[0]
+        public_id = target.url.split("/media/")[1].split("/")[0]
+        say(f"collecting {args.viewers} viewer tokens")
+        path, tokens = viewer_tokens(base, public_id, args.viewers)
+        hook = write_hook(workdir)
+        load = Load(args.connections, 1, args.seconds, f"bytes={8 * MIB}-{9 * MIB - 1}")
+        run_wrk(wrk, hook, target, Load(args.connections, 1, 2, load.range_header))
+        alone: Measurement = run_wrk(wrk, hook, target, load)
+        say(f"ranges alone: {alone.requests_per_s:,.0f} req/s")
+        beacons_alone = _beacons_for(args.seconds, base, path, tokens, args.beacon_threads)
+        say(f"beacons alone: {beacons_alone.per_second:,.0f}/s accepted")
+        stop = threading.Event()
+        result: dict[str, BeaconCount] = {}
+        beside = threading.Thread(
+            target=lambda: result.setdefault(
+                "b", send_beacons(base, path, tokens, args.beacon_threads, stop)
+            )
+        )
+        beside.start()
+        together = run_wrk(wrk, hook, target, load)
+        stop.set()
+        beside.join()
+        say(f"ranges with beacons: {together.requests_per_s:,.0f} req/s")
+    say(f"stats query with {args.ranges:,} raw ranges")
+    with tempfile.TemporaryDirectory(prefix="vidstream-bench-") as tmp:
+        query = measure_query(Path(tmp), args.ranges, args.repeats)
+    return {
+        "ranges_alone": alone.as_dict(),
+        "ranges_with_beacons": together.as_dict(),
+        "ratio": together.requests_per_s / alone.requests_per_s,
+        "beacons_alone": vars(beacons_alone) | {"per_second": beacons_alone.per_second},
+        "beacons_beside": vars(result["b"]) | {"per_second": result["b"].per_second},
+        "query": query,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    """Measure, write the JSON and the docs section; the ratio target is reported."""
+    nginx, wrk = find_tools()
+    stamp = utc_stamp()
+    before = load_average()
+    results = measure(args, wrk)
+    results["load_average"] = {"before": before, "after": load_average()}
+    results["machine"] = machine_facts(nginx, wrk)
+    raw = write_json("analytics", stamp, results)
+    if not args.no_docs:
+        update_section(DOC, "analytics", render_section(args, results, raw, TARGET_RATIO))
+    say(f"byte path with beacons beside: {results['ratio']:.2f}x (target {TARGET_RATIO})")
+    return PASSED
+
+
+BENCHMARK = Benchmark(
+    name="analytics",
+    summary="beacons per second, the byte path beside them, stats query time",
+    description=__doc__ or "",
+    add_arguments=add_arguments,
+    run=run,
+)
