@@ -273,10 +273,29 @@ def test_no_secret_value_is_in_the_manifests(rendered: list[Doc]) -> None:
         for container in pod["containers"]:
             for name in _env(container):
                 assert not SECRET_NAME.search(name), f"{component}: {name} has a literal value"
-            if container["image"].startswith("vidstream:"):
+            if container["image"].startswith("vidstream:") and component != "worker":
                 refs = [s["secretRef"]["name"] for s in container["envFrom"] if "secretRef" in s]
                 assert refs == [SECRET_REF], f"{component} does not read {SECRET_REF}"
     assert not CREDENTIALS_IN_URL.search(_as_text(rendered)), "a URL with a password in it"
+
+
+def test_the_worker_gets_only_the_secrets_it_uses(rendered: list[Doc]) -> None:
+    worker = _container(rendered, "worker")
+    assert [s for s in worker["envFrom"] if "secretRef" in s] == [], "not the whole Secret"
+    from_secret = {
+        e["name"]: e["valueFrom"]["secretKeyRef"]
+        for e in worker["env"]
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+    assert set(from_secret) == {
+        "VIDSTREAM_DATABASE_URL",
+        "VIDSTREAM_REDIS_URL",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    }
+    for name, ref in from_secret.items():
+        assert ref["name"] == SECRET_REF and ref["key"] == name
+        assert ref.get("optional", False) == name.startswith("AWS_")
 
 
 def test_settings_are_the_ones_compose_passes(rendered: list[Doc], compose: Doc) -> None:

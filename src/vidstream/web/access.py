@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import Flask, current_app, g, redirect, request, session
@@ -71,6 +73,49 @@ def _token_user_id(token: str) -> int | None:
         )
         db.session.commit()
     return int(row.owner_id)
+
+
+# How often a long request made with a token checks that the token still holds.
+TOKEN_RECHECK_SECONDS = 1.0
+
+
+def token_still_valid_check() -> Callable[[], None]:
+    """For a long request: a check that raises 401 once its Bearer token stops holding.
+
+    A tus PATCH may stream for minutes; revoking its token (or disabling its account)
+    must stop it at its next chunk, not when it ends. The check looks the token up at
+    most every :data:`TOKEN_RECHECK_SECONDS`, in an app context of its own, so it may
+    run on the request's thread or a helper's. Without a token it does nothing (a
+    session's upload is bound to its lock and lifetime instead).
+    """
+    token = bearer_token()
+    if not token:
+        return lambda: None
+    digest = hash_token(token)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    checked_at = time.monotonic()
+
+    def check() -> None:
+        nonlocal checked_at
+        if time.monotonic() - checked_at < TOKEN_RECHECK_SECONDS:
+            return
+        with app.app_context():
+            holds = db.session.scalar(
+                select(AccessToken.id)
+                .join(User, User.id == AccessToken.owner_id)
+                .where(
+                    AccessToken.token_sha256 == digest,
+                    AccessToken.revoked_at.is_(None),
+                    User.disabled_at.is_(None),
+                )
+            )
+        if holds is None:
+            error = AppError(401, "This access token was revoked while the request ran.")
+            error.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+            raise error
+        checked_at = time.monotonic()
+
+    return check
 
 
 def current_role() -> Role | None:

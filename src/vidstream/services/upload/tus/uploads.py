@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,7 +44,7 @@ from vidstream.services.upload.tus.protocol import CHECKSUM_MISMATCH, Checksum
 from vidstream.services.upload.tus.publish import sealed_copy
 from vidstream.services.upload.tus.socket_body import SocketBody
 from vidstream.storage import StorageFullError
-from vidstream.web.access import owned_upload
+from vidstream.web.access import owned_upload, token_still_valid_check
 from vidstream.web.errors import AppError
 from vidstream.web.site import account_limits
 
@@ -146,10 +147,19 @@ def receive_chunk(upload: Upload, chunk: Chunk) -> Upload:
             return upload
         _check_position(upload, _reconcile(upload, partial), chunk)
         check_free_space(_settings(), chunk.length)
+        partial.fence = _both(partial.fence, token_still_valid_check())
         _append(upload, partial, chunk)
         if partial.size() == upload.length:
             _finish(upload, partial)
         return upload
+
+
+def _both(first: Callable[[], None], second: Callable[[], None]) -> Callable[[], None]:
+    def both() -> None:
+        first()
+        second()
+
+    return both
 
 
 def _check_position(upload: Upload, offset: int, chunk: Chunk) -> None:
