@@ -1,8 +1,5 @@
-"""Typed settings read from ``VIDSTREAM_*`` environment variables.
-
-Every value is optional; the defaults make the embedded mode (SQLite, local disk,
-no Redis). A value that cannot be parsed stops start-up with a message naming the
-variable, rather than surfacing later as a confusing runtime error.
+"""Reading each ``VIDSTREAM_*`` value: parsed, checked, or a :class:`ConfigError` that
+names the variable. :mod:`vidstream.config` assembles them into ``Settings``.
 """
 
 from __future__ import annotations
@@ -12,7 +9,6 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,74 +26,10 @@ class ConfigError(ValueError):
     """A configuration value is missing or malformed."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything vidstream reads from its environment, already validated."""
-
-    data_dir: Path
-    database_url: str
-    redis_url: str | None
-    secret_key: str
-    storage_url: str
-    max_upload_bytes: int
-    user_quota_bytes: int
-    # open | invite | closed; "" = open for the first account, then invite (web/site.py).
-    signup: str
-    services: tuple[str, ...]
-    public_url: str
-    service_urls: dict[str, str] = field(default_factory=dict)
-    session_lifetime_days: int = 14
-    session_idle_minutes: int = 120
-    session_store_limit: int = 20_000
-    rate_limits: bool = True
-    limit_signin_ip: str = "30/minute;300/hour"
-    limit_signin_user: str = "10/minute;50/hour"
-    limit_signup_ip: str = "10/hour"
-    limit_upload_user: str = "60/hour"
-    limit_api_user: str = "600/minute"
-    limit_share_unlock: str = "10/minute;50/hour"
-    media_cache_seconds: int = 3600
-    redis_prefix: str = "vidstream:"
-    trusted_proxy_networks: tuple[Network, ...] = ()
-    upload_expiry_hours: int = 24
-    upload_lock_seconds: int = 30
-    upload_read_timeout_seconds: int = 20
-    video_encoder: str = "auto"
-    x264_preset: str = "veryfast"
-    job_lease_seconds: int = 300
-    job_time_limit_seconds: int = 4 * 3600
-    accel_redirect: str = ""
-    media_links: str = ""
-    media_link_secret: str = field(default="", repr=False)
-    presigned_url_seconds: int = 300
-    metrics_token: str = ""
-    log_format: str = "text"
-    # Who may frame the embed pages (CSP frame-ancestors); every other page: nobody.
-    embed_origins: tuple[str, ...] = ("*",)
-    log_file: Path | None = None
-    # How long raw watch ranges are kept (the daily aggregates are kept for good), and
-    # how many seconds of video one viewer may report per minute (docs/analytics.md).
-    analytics_raw_days: int = 30
-    analytics_seconds_per_minute: int = 150
-    testing: bool = False
-
-    @property
-    def staging_dir(self) -> Path:
-        """Where request bodies land before they are validated and stored."""
-        return self.data_dir / "staging"
-
-    @property
-    def work_dir(self) -> Path:
-        """Scratch space for media jobs; each job uses and removes a folder of its own."""
-        return self.data_dir / "work"
-
-    @property
-    def broker_url(self) -> str:
-        """The job queue: Redis when configured, else a SQLite file in the data dir."""
-        return self.redis_url or f"sqla+sqlite:///{self.data_dir / 'queue.db'}"
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+def read_int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -110,7 +42,7 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
-def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+def read_choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
     value = env.get(name, default).strip().lower() or default
     if value not in allowed:
         choices = ", ".join(a for a in allowed if a)
@@ -118,7 +50,7 @@ def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str,
     return value
 
 
-def _services(env: Mapping[str, str]) -> tuple[str, ...]:
+def read_services(env: Mapping[str, str]) -> tuple[str, ...]:
     raw = env.get("VIDSTREAM_SERVICES", "").strip()
     if not raw or raw == "all":
         return SERVICES
@@ -132,7 +64,7 @@ def _services(env: Mapping[str, str]) -> tuple[str, ...]:
     return chosen
 
 
-def _encoder(env: Mapping[str, str]) -> str:
+def read_encoder(env: Mapping[str, str]) -> str:
     value = env.get("VIDSTREAM_VIDEO_ENCODER", "").strip().lower() or "auto"
     if not re.fullmatch(r"[a-z0-9_]{2,40}", value):
         raise ConfigError(
@@ -143,7 +75,7 @@ def _encoder(env: Mapping[str, str]) -> str:
 
 
 # Setting field -> environment variable; values use the limits library's notation.
-_LIMIT_VARS = {
+LIMIT_VARS = {
     "limit_signin_ip": "VIDSTREAM_LIMIT_SIGNIN_IP",
     "limit_signin_user": "VIDSTREAM_LIMIT_SIGNIN_USER",
     "limit_signup_ip": "VIDSTREAM_LIMIT_SIGNUP_IP",
@@ -153,12 +85,12 @@ _LIMIT_VARS = {
 }
 
 
-def _limits(env: Mapping[str, str]) -> dict[str, Any]:
+def read_limits(env: Mapping[str, str]) -> dict[str, Any]:
     """Rate limits such as ``10/minute;50/hour``, checked now so a typo stops start-up."""
     from limits import parse_many
 
     chosen: dict[str, Any] = {}
-    for field_name, var in _LIMIT_VARS.items():
+    for field_name, var in LIMIT_VARS.items():
         raw = env.get(var, "").strip()
         if not raw:
             continue
@@ -170,7 +102,7 @@ def _limits(env: Mapping[str, str]) -> dict[str, Any]:
     return chosen
 
 
-def _embed_origins(env: Mapping[str, str]) -> tuple[str, ...]:
+def read_embed_origins(env: Mapping[str, str]) -> tuple[str, ...]:
     """``*`` (anyone), or origins such as ``https://blog.example`` separated by spaces."""
     raw = env.get("VIDSTREAM_EMBED_ORIGINS", "").replace(",", " ").split()
     if not raw or raw == ["*"]:
@@ -185,7 +117,7 @@ def _embed_origins(env: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(raw)
 
 
-def _accel_prefix(env: Mapping[str, str], storage_url: str) -> str:
+def read_accel_prefix(env: Mapping[str, str], storage_url: str) -> str:
     """The gateway's internal location for media bytes, e.g. ``/_protected/``; "" = off."""
     value = env.get("VIDSTREAM_ACCEL_REDIRECT", "").strip()
     if value and not re.fullmatch(r"/[A-Za-z0-9_\-/]*/", value):
@@ -200,7 +132,7 @@ def _accel_prefix(env: Mapping[str, str], storage_url: str) -> str:
     return value
 
 
-def _media_links(env: Mapping[str, str], storage_url: str, accel: str) -> tuple[str, str]:
+def read_media_links(env: Mapping[str, str], storage_url: str, accel: str) -> tuple[str, str]:
     """The gateway's location for signed media links and their secret; ("", "") = off."""
     prefix = env.get("VIDSTREAM_MEDIA_LINKS", "").strip()
     if not prefix:
@@ -226,7 +158,7 @@ def _media_links(env: Mapping[str, str], storage_url: str, accel: str) -> tuple[
     return prefix, secret
 
 
-def _log_file(env: Mapping[str, str], data_dir: Path) -> Path | None:
+def read_log_file(env: Mapping[str, str], data_dir: Path) -> Path | None:
     """``VIDSTREAM_LOG_FILE``: every log line there, only warnings on the terminal.
 
     A relative path is inside the data dir (``vidstream.log``, as ``dev.py run`` sets).
@@ -235,7 +167,7 @@ def _log_file(env: Mapping[str, str], data_dir: Path) -> Path | None:
     return data_dir / Path(raw).expanduser() if raw else None
 
 
-def _storage_url(env: Mapping[str, str], data_dir: Path) -> str:
+def read_storage_url(env: Mapping[str, str], data_dir: Path) -> str:
     """Where media lives: a folder (the default, under the data dir) or an S3 bucket."""
     url = env.get("VIDSTREAM_STORAGE_URL", "").strip() or f"file://{data_dir / 'media'}"
     try:
@@ -246,15 +178,12 @@ def _storage_url(env: Mapping[str, str], data_dir: Path) -> str:
         raise ConfigError(f"VIDSTREAM_STORAGE_URL {error}{shown}") from None
 
 
-def _presigned_url_seconds(env: Mapping[str, str]) -> int:
+def read_presigned_url_seconds(env: Mapping[str, str]) -> int:
     """How long a presigned media link stays valid (S3 storage); SigV4 allows up to 7 days."""
-    value = _int(env, "VIDSTREAM_PRESIGNED_URL_SECONDS", 300, minimum=10)
+    value = read_int(env, "VIDSTREAM_PRESIGNED_URL_SECONDS", 300, minimum=10)
     if value > 7 * 24 * 3600:
         raise ConfigError(f"VIDSTREAM_PRESIGNED_URL_SECONDS must be at most 604800, got {value}")
     return value
-
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def parse_networks(raw: str) -> tuple[Network, ...]:
@@ -266,7 +195,7 @@ def parse_networks(raw: str) -> tuple[Network, ...]:
     return tuple(networks)
 
 
-def _proxy_networks(env: Mapping[str, str]) -> tuple[Network, ...]:
+def read_proxy_networks(env: Mapping[str, str]) -> tuple[Network, ...]:
     """The networks of the proxies whose X-Forwarded-* headers are believed (web.proxies)."""
     if env.get("VIDSTREAM_TRUSTED_PROXIES", "").strip() not in ("", "0"):
         raise ConfigError(
@@ -284,14 +213,14 @@ def _proxy_networks(env: Mapping[str, str]) -> tuple[Network, ...]:
         ) from None
 
 
-def _url(env: Mapping[str, str], name: str) -> str:
+def read_url(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "").strip().rstrip("/")
     if value and not value.startswith(("http://", "https://")):
         raise ConfigError(f"{name} must start with http:// or https://, got {value!r}")
     return value
 
 
-def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
+def read_secret_key(env: Mapping[str, str], data_dir: Path) -> str:
     """Return the configured secret, or one generated once into the data dir (0600)."""
     configured = env.get("VIDSTREAM_SECRET_KEY", "").strip()
     if configured:
@@ -312,66 +241,3 @@ def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
         fh.flush()
         os.fsync(fh.fileno())
     return path.read_text().strip()
-
-
-def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-    """Build :class:`Settings` from ``env`` (default ``os.environ``) plus overrides."""
-    env = os.environ if env is None else env
-    data_dir = Path(env.get("VIDSTREAM_DATA_DIR", "data")).expanduser().resolve()
-    if "data_dir" in overrides:
-        data_dir = Path(overrides["data_dir"]).resolve()
-    database_url = env.get("VIDSTREAM_DATABASE_URL", "").strip() or (
-        f"sqlite:///{data_dir / 'vidstream.db'}"
-    )
-    if database_url.startswith("mysql://"):
-        database_url = "mysql+pymysql://" + database_url.removeprefix("mysql://")
-    storage_url = _storage_url(env, data_dir)
-    accel = _accel_prefix(env, storage_url)
-    media_links, media_link_secret = _media_links(env, storage_url, accel)
-    service_urls = {
-        name: _url(env, f"VIDSTREAM_{name.upper()}_URL")
-        for name in SERVICES
-        if env.get(f"VIDSTREAM_{name.upper()}_URL")
-    }
-    settings = Settings(
-        data_dir=data_dir,
-        database_url=database_url,
-        redis_url=env.get("VIDSTREAM_REDIS_URL", "").strip() or None,
-        secret_key="",
-        storage_url=storage_url,
-        max_upload_bytes=_int(env, "VIDSTREAM_MAX_UPLOAD_BYTES", 10 * GIB, minimum=1),
-        user_quota_bytes=_int(env, "VIDSTREAM_USER_QUOTA_BYTES", 50 * GIB),
-        signup=_choice(env, "VIDSTREAM_SIGNUP", "", ("", "open", "invite", "closed")),
-        services=_services(env),
-        public_url=_url(env, "VIDSTREAM_PUBLIC_URL"),
-        service_urls=service_urls,
-        session_lifetime_days=_int(env, "VIDSTREAM_SESSION_DAYS", 14, minimum=1),
-        session_idle_minutes=_int(env, "VIDSTREAM_SESSION_IDLE_MINUTES", 120, minimum=5),
-        session_store_limit=_int(env, "VIDSTREAM_SESSION_STORE_LIMIT", 20_000, minimum=100),
-        rate_limits=_choice(env, "VIDSTREAM_RATE_LIMITS", "on", ("on", "off")) == "on",
-        redis_prefix=env.get("VIDSTREAM_REDIS_PREFIX", "vidstream:").strip() or "vidstream:",
-        trusted_proxy_networks=_proxy_networks(env),
-        upload_expiry_hours=_int(env, "VIDSTREAM_UPLOAD_EXPIRY_HOURS", 24, minimum=1),
-        upload_lock_seconds=_int(env, "VIDSTREAM_UPLOAD_LOCK_SECONDS", 30, minimum=2),
-        upload_read_timeout_seconds=_int(env, "VIDSTREAM_UPLOAD_READ_TIMEOUT", 20, minimum=1),
-        video_encoder=_encoder(env),
-        x264_preset=_choice(env, "VIDSTREAM_X264_PRESET", "veryfast", X264_PRESETS),
-        job_lease_seconds=_int(env, "VIDSTREAM_JOB_LEASE_SECONDS", 300, minimum=2),
-        job_time_limit_seconds=_int(env, "VIDSTREAM_JOB_TIME_LIMIT", 4 * 3600, minimum=60),
-        accel_redirect=accel,
-        media_links=media_links,
-        media_link_secret=media_link_secret,
-        presigned_url_seconds=_presigned_url_seconds(env),
-        metrics_token=env.get("VIDSTREAM_METRICS_TOKEN", "").strip(),
-        log_format=_choice(env, "VIDSTREAM_LOG_FORMAT", "text", ("text", "json")),
-        embed_origins=_embed_origins(env),
-        log_file=_log_file(env, data_dir),
-        analytics_raw_days=_int(env, "VIDSTREAM_ANALYTICS_RAW_DAYS", 30, minimum=2),
-        analytics_seconds_per_minute=_int(
-            env, "VIDSTREAM_ANALYTICS_SECONDS_PER_MINUTE", 150, minimum=60
-        ),
-    )
-    settings = replace(settings, **_limits(env), **overrides)
-    if not settings.secret_key:
-        settings = replace(settings, secret_key=_secret_key(env, settings.data_dir))
-    return settings
