@@ -224,6 +224,7 @@ def test_invitations_are_shown_once_listed_and_revoked(app: Flask, admin: AuthAc
     made = _post(admin, "/admin/invitations", role="viewer", days="3", note="for gran")
     assert made.status_code == 201
     html = made.get_data(as_text=True)
+    assert 'href="/admin/invitations" aria-current="page"' in html
     link = re.search(r'id="new-invitation-url" class="link-url" value="([^"]+)"', html)
     assert link is not None and 'data-copy="#new-invitation-url"' in html
     assert "share.js" in html

@@ -67,7 +67,11 @@ class DeleteUserForm(FlaskForm):
     """Deleting needs the account's name typed again."""
 
     confirm = StringField(
-        "Type the username to confirm", validators=[InputRequired(), Length(max=64)]
+        "Type the username to confirm",
+        validators=[
+            InputRequired(message="Type the account's username to delete it."),
+            Length(max=64),
+        ],
     )
 
 
