@@ -102,6 +102,8 @@ def app(settings: Settings) -> Iterator[Flask]:
             with db.engine.begin() as conn:
                 conn.execute(sa.text("DELETE FROM videos"))
                 conn.execute(sa.text("DELETE FROM users"))
+                conn.execute(sa.text("DELETE FROM invitations"))
+                conn.execute(sa.text("DELETE FROM site_settings"))  # the console's, per test
         db.engine.dispose()
     client = current.redis(app)
     if client is not None:

@@ -46,6 +46,7 @@ class Site:
     share_id: str
     invite_token: str
     collection_id: str
+    invite_id: int
 
 
 @pytest.fixture
@@ -75,7 +76,8 @@ def site(app: Flask, sample_mp4: Path) -> Site:
     )
     AuthActions(app.test_client()).signup("bob", PASSWORD)  # alice, the first, is the admin
     with app.app_context():
-        _invitation, invite_token = create_invitation(None, Role.MEMBER)
+        invitation, invite_token = create_invitation(None, Role.MEMBER)
+        invite_id = invitation.id
     visitor = AuthActions(app.test_client())
     visitor.csrf()  # a session of its own, as a visitor of the sign-in page has
     return Site(
@@ -90,6 +92,7 @@ def site(app: Flask, sample_mp4: Path) -> Site:
         link["id"],
         invite_token,
         collection_id,
+        invite_id,
     )
 
 
@@ -186,6 +189,26 @@ WRITES: dict[str, Write] = {
     ),
     "auth.api_admin_job_retry": Write(
         True, script("POST", lambda s: f"/api/admin/jobs/{s.video_id}/retry", {})
+    ),
+    "auth.api_admin_settings_change": Write(
+        True, json_script("PATCH", lambda s: "/api/admin/settings", '{"signup": "invite"}')
+    ),
+    "auth.admin_user_change": Write(True, form(lambda s: "/admin/users/bob", {"role": "viewer"})),
+    "auth.admin_user_state": Write(
+        True, form(lambda s: "/admin/users/bob/state", {"disabled": "true"})
+    ),
+    "auth.admin_user_delete": Write(
+        True, form(lambda s: "/admin/users/bob/delete", {"confirm": "bob"})
+    ),
+    "auth.admin_job_retry": Write(True, form(lambda s: f"/admin/jobs/{s.video_id}/retry")),
+    "auth.admin_settings_save": Write(
+        True, form(lambda s: "/admin/settings", {"signup": "invite", "default_daily_uploads": "9"})
+    ),
+    "auth.admin_invitations_create": Write(
+        True, form(lambda s: "/admin/invitations", {"role": "admin", "days": "1"})
+    ),
+    "auth.admin_invitations_revoke": Write(
+        True, form(lambda s: f"/admin/invitations/{s.invite_id}/revoke")
     ),
     "auth.signout": Write(True, form(lambda s: "/signout")),
     "auth.signout_everywhere": Write(True, form(lambda s: "/signout/everywhere")),

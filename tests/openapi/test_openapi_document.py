@@ -25,6 +25,7 @@ OWNERS = {
     "/api/admin/users": "auth",
     "/api/admin/users/{username}": "auth",
     "/api/admin/jobs": "auth",
+    "/api/admin/settings": "auth",
     "/api/admin/jobs/{public_id}/retry": "auth",
     "/api/collections": "stream",
     "/api/collections/{collection_id}": "stream",

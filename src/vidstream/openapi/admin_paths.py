@@ -16,11 +16,20 @@ from vidstream.openapi.components import (
     unauthorized,
     unavailable,
 )
-from vidstream.services.auth.admin_api import MAX_DAILY, MAX_QUOTA
+from vidstream.services.auth.admin import MAX_DAILY, MAX_QUOTA
+from vidstream.web.site import SIGNUP_MODES
 
 COUNT: Object = {"type": "integer", "minimum": 0}
 DATE_TIME: Object = {"type": "string", "format": "date-time"}
 ROLE: Object = {"type": "string", "enum": [r.value for r in Role]}
+SIGNUP: Object = {"type": "string", "enum": list(SIGNUP_MODES)}
+
+
+def _up_to(top: int, nullable: bool = False) -> Object:
+    number: Object = {"type": "integer", "minimum": 0, "maximum": top}
+    return {"anyOf": [number, {"type": "null"}]} if nullable else number
+
+
 USERNAME: Object = {
     "name": "username",
     "in": "path",
@@ -93,6 +102,32 @@ ADMIN_SCHEMAS: dict[str, Object] = {
     ),
     "AdminJobList": _strict({"jobs": {"type": "array", "items": schema_ref("AdminJob")}}),
     "Queued": _strict({"queued": {"type": "boolean", "const": True}}),
+    "SiteSettings": _strict(
+        {
+            "signup": SIGNUP,
+            "signup_from": {
+                "type": "string",
+                "enum": ["console", "environment", "default"],
+                "description": "Where the sign-up mode in force comes from.",
+            },
+            "default_quota_bytes": _up_to(MAX_QUOTA),
+            "default_daily_uploads": _up_to(MAX_DAILY),
+        }
+    ),
+    "SiteSettingsEnvelope": _strict({"settings": schema_ref("SiteSettings")}),
+    "SiteSettingsChange": {
+        **_strict(
+            {
+                "signup": {"anyOf": [SIGNUP, {"type": "null"}]},
+                "default_quota_bytes": _up_to(MAX_QUOTA, nullable=True),
+                "default_daily_uploads": _up_to(MAX_DAILY, nullable=True),
+            },
+            required=[],
+        ),
+        "minProperties": 1,
+        "description": "null: back to the environment's value (or the built-in default). "
+        "0 means no limit.",
+    },
 }
 
 
@@ -165,6 +200,7 @@ def admin_paths() -> dict[str, Object]:
                 },
             },
         },
+        **_settings_path(),
         "/api/admin/jobs": {
             "get": {
                 "tags": ["admin"],
@@ -194,4 +230,34 @@ def admin_paths() -> dict[str, Object]:
                 },
             },
         },
+    }
+
+
+def _settings_path() -> dict[str, Object]:
+    envelope = json_response("The settings in force.", "SiteSettingsEnvelope")
+    return {
+        "/api/admin/settings": {
+            "get": {
+                "tags": ["admin"],
+                "operationId": "adminGetSettings",
+                "summary": "The sign-up mode, default quota and default daily upload limit",
+                "security": SIGNED_IN,
+                "responses": {"200": envelope, **_common()},
+            },
+            "patch": {
+                "tags": ["admin"],
+                "operationId": "adminChangeSettings",
+                "summary": "Change the sign-up mode, default quota or default daily limit",
+                "security": SIGNED_IN,
+                "parameters": [csrf_header()],
+                "requestBody": {
+                    "required": True,
+                    "content": {JSON: {"schema": schema_ref("SiteSettingsChange")}},
+                },
+                "responses": {
+                    "200": envelope,
+                    **_common(("400", error("Not a valid change, or no CSRF token."))),
+                },
+            },
+        }
     }

@@ -42,7 +42,10 @@ TAGS: list[Object] = [
         "description": "The upload service: tus 1.0.0 with the creation, "
         "creation-with-upload, termination, expiration and checksum extensions.",
     },
-    {"name": "admin", "description": "The auth service: accounts and jobs (admins only)."},
+    {
+        "name": "admin",
+        "description": "The auth service: accounts, jobs and site settings (admins only).",
+    },
     {"name": "description", "description": "This document (served by every service)."},
 ]
 

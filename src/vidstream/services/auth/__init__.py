@@ -4,4 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from vidstream.services.auth import account_routes, admin_api, routes, token_routes  # noqa: E402,F401  (registers the views)
+from vidstream.services.auth import (  # noqa: E402,F401  (registers the views)
+    account_routes,
+    admin_api,
+    admin_pages,
+    admin_site_pages,
+    routes,
+    token_routes,
+)

@@ -28,6 +28,8 @@ from vidstream.web.site import default_daily_uploads, default_quota
 
 log = logging.getLogger(__name__)
 NO_USER = "No account with that name exists."
+MAX_QUOTA = 2**53  # bytes; JSON numbers stay exact below this
+MAX_DAILY = 100_000
 
 
 @dataclass(frozen=True)

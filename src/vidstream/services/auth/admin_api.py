@@ -1,4 +1,5 @@
-"""The admin API under /api/admin/: accounts and jobs (admins only, web/permissions.py)."""
+"""The admin API under /api/admin/: accounts, jobs and site settings (admins only,
+web/permissions.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from werkzeug.wrappers import Response
 from vidstream.models import Role, Video
 from vidstream.services.auth import bp
 from vidstream.services.auth.admin import (
+    MAX_DAILY,
+    MAX_QUOTA,
     Change,
     UserRow,
     change_user,
@@ -18,12 +21,11 @@ from vidstream.services.auth.admin import (
     retry_job,
     user_rows,
 )
+from vidstream.services.auth.admin_site import change_site, site_change
 from vidstream.web.access import current_user_id
 from vidstream.web.errors import AppError
 from vidstream.web.representations import processing_json
-
-MAX_QUOTA = 2**53  # bytes; JSON numbers stay exact below this
-MAX_DAILY = 100_000
+from vidstream.web.site import SiteValues, site_values
 
 
 def user_json(row: UserRow) -> dict[str, Any]:
@@ -114,3 +116,26 @@ def api_admin_job_retry(public_id: str) -> tuple[Response, int]:
     """Process the video again from scratch."""
     retry_job(public_id)
     return jsonify(queued=True), 202
+
+
+def settings_json(values: SiteValues) -> dict[str, Any]:
+    """The site settings as the admin API shows them."""
+    return {
+        "signup": values.signup,
+        "signup_from": values.signup_from,
+        "default_quota_bytes": values.default_quota_bytes,
+        "default_daily_uploads": values.default_daily_uploads,
+    }
+
+
+@bp.get("/api/admin/settings")
+def api_admin_settings() -> Response:
+    """The sign-up mode (and where it comes from), default quota and default daily limit."""
+    return jsonify(settings=settings_json(site_values()))
+
+
+@bp.patch("/api/admin/settings")
+def api_admin_settings_change() -> Response:
+    """Change site settings; null sets one back to the environment's (or built-in) default."""
+    change = site_change(request.get_json(silent=True))
+    return jsonify(settings=settings_json(change_site(change, current_user_id() or 0)))
