@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from vidstream.analytics.rollup import durations_ms, raw_rows
 from vidstream.analytics.tally import Figures, Tally, decode_retention
@@ -98,8 +98,11 @@ def video_period(video: Video, start: date, end: date) -> tuple[Period, Period]:
     return figures, shares
 
 
-def account_period(owner_id: int, start: date, end: date) -> Period:
-    """The account's figures by day and by video (``parts`` by video row id)."""
+def account_period(owner_id: int | None, start: date, end: date) -> Period:
+    """The account's figures by day and by video (``parts`` by video row id).
+
+    With ``owner_id`` None, every account's together: the site's totals for admins.
+    """
     period = Period(start, end)
     rows = db.session.execute(
         select(
@@ -110,14 +113,14 @@ def account_period(owner_id: int, start: date, end: date) -> Period:
             VideoDailyStats.watch_ms,
         )
         .join(Video, Video.id == VideoDailyStats.video_id)
-        .where(Video.owner_id == owner_id, VideoDailyStats.day.between(start, end))
+        .where(_owned_by(owner_id), VideoDailyStats.day.between(start, end))
     )
     for video_id, day, views, viewers, watch_ms in rows:
         figures = Figures(views, viewers, watch_ms)
         _add(period.daily, day, figures)  # type: ignore[arg-type]
         _add(period.parts, video_id, figures)  # type: ignore[arg-type]
     open_days = _open_days(start, end)
-    owned = select(Video.id).where(Video.owner_id == owner_id)
+    owned = select(Video.id).where(_owned_by(owner_id))
     live = Tally.of(
         raw_rows(WatchRange.video_id.in_(owned), WatchRange.day.in_(open_days))
         if open_days
@@ -130,6 +133,10 @@ def account_period(owner_id: int, start: date, end: date) -> Period:
     for figures in period.daily.values():
         period.total.add(figures)
     return period
+
+
+def _owned_by(owner_id: int | None) -> Any:
+    return Video.owner_id == owner_id if owner_id is not None else true()
 
 
 def views_of_each_video() -> Any:

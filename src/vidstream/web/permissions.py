@@ -81,6 +81,7 @@ ROUTE_PERMISSIONS: dict[str, Need] = {
     "auth.admin_jobs": ADM,
     "auth.admin_job_retry": ADM,
     "auth.admin_storage": ADM,
+    "auth.admin_stats": ADM,
     "auth.admin_settings": ADM,
     "auth.admin_settings_save": ADM,
     "auth.admin_invitations": ADM,

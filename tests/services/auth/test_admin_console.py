@@ -26,6 +26,7 @@ PAGES = (
     "/admin/users/pat",
     "/admin/jobs",
     "/admin/storage",
+    "/admin/stats",
     "/admin/settings",
     "/admin/invitations",
 )
@@ -259,3 +260,47 @@ def test_forms_without_a_csrf_token_change_nothing(app: Flask, admin: AuthAction
     assert pat.role is Role.MEMBER and not pat.disabled
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Invitation)) == 0
+
+
+def test_site_stats_add_up_every_account(app: Flask, admin: AuthActions, sample_mp4: Path) -> None:
+    from datetime import timedelta
+
+    from vidstream.models.analytics import VideoDailyStats
+    from vidstream.models.base import utcnow
+
+    pat = AuthActions(app.test_client())
+    assert pat.signin("pat").status_code == 302
+    mine = admin.upload(sample_mp4, title="Root's clip", json=True).get_json()["video"]["id"]
+    theirs = pat.upload(sample_mp4, title="Pat's clip", json=True).get_json()["video"]["id"]
+    today = utcnow().date()
+    with app.app_context():
+        ids = {
+            v.public_id: v.id
+            for v in db.session.scalars(db.select(Video).where(Video.public_id.in_([mine, theirs])))
+        }
+        for public_id, views, day in ((mine, 2, today), (theirs, 5, today - timedelta(days=3))):
+            db.session.add(
+                VideoDailyStats(
+                    video_id=ids[public_id],
+                    day=day,
+                    views=views,
+                    viewers=views,
+                    watch_ms=views * 60_000,
+                    retention=",".join(["0"] * 100),
+                )
+            )
+        db.session.add(
+            VideoDailyStats(
+                video_id=ids[mine],
+                day=today - timedelta(days=40),  # outside the 30 days
+                views=100,
+                viewers=1,
+                watch_ms=1,
+                retention=",".join(["0"] * 100),
+            )
+        )
+        db.session.commit()
+    page = admin.client.get("/admin/stats").get_data(as_text=True)
+    assert "<dd>7</dd>" in page  # 2 + 5 views, the old day left out
+    assert page.index("Pat&#39;s clip") < page.index("Root&#39;s clip")  # most viewed first
+    assert pat.client.get("/admin/stats").status_code == 403

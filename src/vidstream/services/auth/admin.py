@@ -212,3 +212,15 @@ def storage_totals() -> dict[str, int]:
             continue
         kinds[parts[2] if parts[2] in ("hls", "images") else "other"] += storage.size(key)
     return kinds
+
+
+def video_names(video_ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    """(public id, title, owner's name) of each of the videos, by row id."""
+    if not video_ids:
+        return {}
+    rows = db.session.execute(
+        select(Video.id, Video.public_id, Video.title, User.username)
+        .join(User, User.id == Video.owner_id)
+        .where(Video.id.in_(video_ids))
+    )
+    return {row.id: (row.public_id, row.title, row.username) for row in rows}

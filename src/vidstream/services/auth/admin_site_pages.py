@@ -7,13 +7,16 @@ to the form that made it: only its hash is stored.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import render_template
 from werkzeug.wrappers import Response
 
+from vidstream.analytics.stats import account_period
 from vidstream.models import Role
 from vidstream.models.base import utcnow
 from vidstream.services.auth import bp
-from vidstream.services.auth.admin import storage_totals, user_rows
+from vidstream.services.auth.admin import storage_totals, user_rows, video_names
 from vidstream.services.auth.admin_forms import (
     MIB,
     EmptyForm,
@@ -40,6 +43,21 @@ def admin_storage() -> str:
     return render_template(
         "admin/storage.html", users=user_rows(), kinds=storage_totals(), place=holdings()
     )
+
+
+SITE_STATS_DAYS = 30
+
+
+@bp.get("/admin/stats")
+def admin_stats() -> str:
+    """The whole site's views and watch time over the last 30 days, and its top videos."""
+    end = utcnow().date()
+    start = end - timedelta(days=SITE_STATS_DAYS - 1)
+    period = account_period(None, start, end)
+    ranked = sorted(period.parts.items(), key=lambda item: -item[1].views)[:10]
+    names = video_names([video_id for video_id, _ in ranked])
+    top = [(names[vid], figures) for vid, figures in ranked if vid in names]
+    return render_template("admin/stats.html", period=period, top=top, days=SITE_STATS_DAYS)
 
 
 def _settings_page(form: SiteSettingsForm | None = None, status: int = 200) -> Page:
