@@ -124,7 +124,7 @@ def gateway(
         "VIDSTREAM_SECRET_KEY": secrets.token_urlsafe(40),
         "VIDSTREAM_WORKERS": "1",
         "VIDSTREAM_NEW_PASSWORD": PASSWORD,
-        "VIDSTREAM_TRUSTED_PROXIES": "1",
+        "VIDSTREAM_TRUSTED_PROXY_NETWORKS": "127.0.0.1",
         "VIDSTREAM_X264_PRESET": "ultrafast",
         "VIDSTREAM_PRESIGNED_URL_SECONDS": str(LINK_SECONDS),
         **mode,

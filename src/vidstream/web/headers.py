@@ -15,7 +15,6 @@ FIXED_DIRECTIVES = (
     "script-src 'self'",
     "style-src 'self'",
     "object-src 'none'",
-    "base-uri 'self'",
 )
 
 
@@ -38,6 +37,7 @@ def content_security_policy(
             f"media-src 'self' blob:{media}",
             *FIXED_DIRECTIVES,
             f"frame-ancestors {' '.join(frame_ancestors)}",
+            "base-uri 'self'",
             f"form-action {form_action}",
         ]
     )
