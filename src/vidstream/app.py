@@ -14,11 +14,13 @@ from typing import Any
 from flask import Flask, redirect, session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 
 from vidstream import current
 from vidstream.config import SERVICES, ConfigError, Settings, load_settings
 from vidstream.extensions import db
 from vidstream.jobs.celery_app import init_celery
+from vidstream.models import Role
 from vidstream.ops.health import init_ops
 from vidstream.ops.logs import configure_logging
 from vidstream.storage import storage_from_url
@@ -131,6 +133,18 @@ def register_blueprints(app: Flask, settings: Settings) -> None:
         app.add_url_rule("/", "home", lambda: redirect(service_url("stream.library")))
 
 
+def _role_for_pages() -> Role | None:
+    """The caller's role for the navigation, or None when it cannot be read.
+
+    Error pages render the navigation too; a 503 for a database that does not answer
+    must not turn into a 500 while its page asks the database who is signed in.
+    """
+    try:
+        return current_role()
+    except SQLAlchemyError:
+        return None
+
+
 def register_template_helpers(app: Flask) -> None:
     """Expose link building, the CSRF token and the signed-in name to templates."""
 
@@ -140,5 +154,5 @@ def register_template_helpers(app: Flask) -> None:
             "service_url": service_url,
             "csrf_token": generate_csrf,
             "signed_in_name": session.get("username"),
-            "signed_in_role": current_role,
+            "signed_in_role": _role_for_pages,
         }

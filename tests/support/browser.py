@@ -96,6 +96,8 @@ def server_env(settings: Settings, *, redis: bool = True) -> dict[str, str]:
         "VIDSTREAM_DATA_DIR": str(settings.data_dir),
         "VIDSTREAM_DATABASE_URL": settings.database_url,
         "VIDSTREAM_SECRET_KEY": settings.secret_key,
+        # As the in-process tests: several people sign up (tests of the modes set their own).
+        "VIDSTREAM_SIGNUP": settings.signup or "open",
         "VIDSTREAM_X264_PRESET": settings.x264_preset,
         "VIDSTREAM_WORKERS": "1",
         "VIDSTREAM_THREADS": "8",

@@ -39,6 +39,8 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
         "VIDSTREAM_DATA_DIR": str(settings.data_dir),
         "VIDSTREAM_DATABASE_URL": settings.database_url,
         "VIDSTREAM_SECRET_KEY": settings.secret_key,
+        # As the in-process tests: several people sign up (tests of the modes set their own).
+        "VIDSTREAM_SIGNUP": settings.signup or "open",
         "VIDSTREAM_REDIS_PREFIX": settings.redis_prefix,
         "VIDSTREAM_WORKERS": "1",
         "VIDSTREAM_THREADS": "4",
