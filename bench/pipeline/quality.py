@@ -18,22 +18,24 @@ from pathlib import Path
 from typing import Any
 
 from vidstream.media.ffmpeg import ffmpeg_binary
-from vidstream.media.probe import open_media
+from vidstream.media.ladder import output_fps
+from vidstream.media.probe import open_media, probe_video
 
 SSIM_ALL = re.compile(r"SSIM .*All:([0-9.]+)")
 
 
-def _video_facts(playlist: Path) -> tuple[int, int, str]:
-    """Width, height and frame rate (as ``num/den``) of the first segment's video."""
+def _video_facts(source: Path, playlist: Path) -> tuple[int, int, str]:
+    """The rung's width and height (from its init section) and frame rate (the ladder's rule)."""
     with open_media(playlist.parent / "init.mp4") as container:
-        stream = container.streams.video[0]
-        rate = stream.average_rate or stream.guessed_rate
-        return stream.codec_context.width, stream.codec_context.height, str(rate)
+        context = container.streams.video[0].codec_context
+        width, height = context.width, context.height
+    fps = output_fps(probe_video(source).frame_rate, min(width, height))
+    return width, height, f"{fps.numerator}/{fps.denominator}"
 
 
 def rung_ssim(source: Path, playlist: Path, every: int = 1) -> float:
     """Mean SSIM (Y, U and V weighted, ffmpeg's "All") of one rung against the source."""
-    width, height, rate = _video_facts(playlist)
+    width, height, rate = _video_facts(source, playlist)
     pick = f",select=not(mod(n\\,{every}))" if every > 1 else ""
     graph = (
         f"[1:v:0]fps={rate},scale={width}:{height},setsar=1{pick}[ref];"

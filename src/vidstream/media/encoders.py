@@ -79,15 +79,12 @@ def choose_encoder(setting: str) -> str:
 
 
 def video_encoder_args(
-    encoder: str, *, bitrate_kbps: int, gop: int, preset: str = "veryfast", threads: int = 0
+    encoder: str, *, bitrate_kbps: int, gop: int, preset: str = "veryfast"
 ) -> list[str]:
     """Codec options for one rendition: capped quality, keyframes only where they are forced.
 
     ``gop`` is a ceiling well above the forced keyframe interval; scene-cut keyframes are
-    off, so every rendition has keyframes at exactly the same instants. ``threads``
-    (libx264 only; 0 lets it choose) bounds the encoder's threads: the rungs of one
-    ffmpeg run encode side by side, so each needs only its share of the cores, and
-    fewer threads waste less work on frame-parallel bookkeeping.
+    off, so every rendition has keyframes at exactly the same instants.
     """
     rate = [
         "-maxrate", f"{bitrate_kbps}k", "-bufsize", f"{bitrate_kbps * 2}k",
@@ -95,8 +92,7 @@ def video_encoder_args(
     ]  # fmt: skip
     if encoder == SOFTWARE:
         return ["-c:v", encoder, "-preset", preset, "-crf", "22", "-profile:v", "high",
-                "-keyint_min", str(gop), "-sc_threshold", "0", "-threads", str(threads),
-                *rate]  # fmt: skip
+                "-keyint_min", str(gop), "-sc_threshold", "0", *rate]  # fmt: skip
     if encoder == "h264_nvenc":
         return ["-c:v", encoder, "-preset", "p4", "-rc", "vbr", "-cq", "23",
                 "-b:v", f"{bitrate_kbps * 3 // 4}k", "-profile:v", "high",

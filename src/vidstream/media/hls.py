@@ -13,7 +13,6 @@ each one whole after every segment), so they can be published segment by segment
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,23 +79,15 @@ def _keyframe_args(opts: EncodeOptions) -> list[str]:
     return ["-force_key_frames", f"expr:gte(t,n_forced*{SEGMENT_SECONDS})"]
 
 
-def encoder_threads(rendition: Rendition, made: list[Rendition], cores: int) -> int:
-    """Threads for one rung's encoder: its share of the pixels, times the cores (at least 1)."""
-    pixels = [r.width * r.height * float(r.fps) for r in made]
-    share = rendition.width * rendition.height * float(rendition.fps) / sum(pixels)
-    return max(1, round(cores * share))
-
-
 def _video_args(rendition: Rendition, made: list[Rendition], opts: EncodeOptions) -> list[str]:
     if rendition.copy:
         return ["-map", "0:v:0", "-c:v", "copy"]
     # With the source's keyframes to follow, its gaps (up to 10 s) set the ceiling.
     gop = rendition.gop if not opts.keyframes else math.ceil(rendition.fps * 11)
-    threads = encoder_threads(rendition, made, os.cpu_count() or 1)
     return [
         "-map", f"[v{made.index(rendition)}]",
         *video_encoder_args(opts.encoder, bitrate_kbps=rendition.video_kbps, gop=gop,
-                            preset=opts.preset, threads=threads),
+                            preset=opts.preset),
         *_keyframe_args(opts),
     ]  # fmt: skip
 
