@@ -9,14 +9,18 @@ from typing import Any
 import av
 import pytest
 from flask import Flask
+from sqlalchemy import select, update
 
 from tests.conftest import AuthActions
 from tests.support.media import ffmpeg
 from tests.support.pipeline import decode_over_http, parse_master, parse_segments, process_now
 from vidstream import current
+from vidstream.extensions import db
 from vidstream.jobs import progressive, records
 from vidstream.jobs.context import Outcome
 from vidstream.media import hls
+from vidstream.media_index import forget_media
+from vidstream.models import Video, VideoStatus
 
 
 def _upload(auth: AuthActions, source: Path) -> str:
@@ -172,3 +176,39 @@ def test_the_ladder_is_served_while_it_grows(
         assert parse_segments(text) == final_segments[: len(parse_segments(text))]
     counts = [len(parse_segments(text)) for text in growing]
     assert counts == sorted(counts) and counts[0] < counts[-1]
+
+
+@pytest.mark.parametrize("settings_overrides", [{}, {"accel_redirect": "/_protected/"}])
+def test_a_growing_playlist_is_never_kept_nor_revalidated_stale(
+    app: Flask, auth: AuthActions, sample_mp4: Path
+) -> None:
+    public_id = _upload(auth, sample_mp4)
+    storage = current.storage(app)
+    playlist = "#EXTM3U\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXTINF:4.0,\nseg_00000.m4s\n"
+    path = storage.path(f"videos/{public_id}/hls/240p/index.m3u8")
+    path.parent.mkdir(parents=True)
+    path.write_text(playlist)
+    with app.app_context():
+        video = db.session.scalars(select(Video).where(Video.public_id == public_id)).one()
+        video.status, video.renditions, video.assets_version = (
+            VideoStatus.PROCESSING,
+            "240p",
+            "v1",
+        )
+        db.session.commit()
+        forget_media(public_id)
+    url = f"/media/{public_id}/hls/240p/index.m3u8"
+    first = auth.client.get(url)
+    assert first.headers["Cache-Control"] == "private, no-store"
+    path.write_text(playlist + "#EXTINF:4.0,\nseg_00001.m4s\n")
+    if "X-Accel-Redirect" not in first.headers:
+        again = auth.client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 200 and "seg_00001.m4s" in again.get_data(as_text=True)
+    assert auth.client.get(f"/media/{public_id}/hls/240p/seg_00001.m4s").status_code == 404
+    with app.app_context():
+        db.session.execute(
+            update(Video).where(Video.public_id == public_id).values(status=VideoStatus.READY)
+        )
+        db.session.commit()
+        forget_media(public_id)
+    assert auth.client.get(url).headers["Cache-Control"] == "private, max-age=3600"
