@@ -8,6 +8,10 @@
    while a real ``vidstream worker`` waits on the embedded queue; the clock runs from
    the upload's answer until the video's row says ``ready_original``.
 3. The ladder's realtime factor: source seconds per second of the bare HLS encode.
+4. The ladder before and after issue 16 (bench/pipeline/legacy.py against the worker's),
+   on the source above and on a web-ready twin whose top rung is copied: wall and CPU
+   time, bytes, SSIM per rung (bench/pipeline/quality.py); storage per video; and
+   upload answered to the first HLS rung playable.
 
 Figures go to ``bench/out/pipeline-<time>.json`` and the ``pipeline`` section of
 ``docs/benchmarks.md``. Exits with status 1 when the pipeline's median overhead over
@@ -55,16 +59,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--rounds", type=int, default=2, help="pipeline/bare pairs to measure")
     add("--playable-rounds", type=int, default=3, help="uploads to time")
     add("--preset", default="veryfast", help="x264 preset (the production default)")
+    add("--ssim-every", type=int, default=3, help="compare one frame in this many for SSIM")
 
 
-def make_sources(workdir: Path, seconds: int, big_mb: int) -> tuple[Path, Path]:
-    """A camera-like 1080p source (index at the end) and one of at least ``big_mb`` MB."""
-    source = workdir / "source-1080p.mp4"
+def make_sources(workdir: Path, seconds: int, big_mb: int) -> tuple[Path, Path, Path]:
+    """A camera-like 1080p source (index at the end), its web-ready twin, one of ``big_mb`` MB."""
+    source, web = workdir / "source-1080p.mp4", workdir / "web-1080p.mp4"
+    # One render of the picture, two encodes: the camera-like source, and the same
+    # picture as a web-ready H.264 (within the top rung's bit rate, a keyframe every
+    # 2 s) whose video the ladder copies as its top rung.
     ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=1920x1080:rate=30:duration={seconds}",
            "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
-           "-vf", "noise=alls=12:allf=t", "-c:v", "libx264", "-preset", "veryfast",
+           "-filter_complex", "[0:v]noise=alls=12:allf=t,split[a][b]",
+           "-map", "[a]", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast",
            "-b:v", "8M", "-maxrate", "10M", "-bufsize", "16M", "-pix_fmt", "yuv420p",
-           "-c:a", "aac", "-b:a", "128k", str(source))  # fmt: skip
+           "-c:a", "aac", "-b:a", "128k", str(source),
+           "-map", "[b]", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast",
+           "-b:v", "4500k", "-maxrate", "5000k", "-bufsize", "10M", "-g", "60",
+           "-keyint_min", "60", "-sc_threshold", "0", "-pix_fmt", "yuv420p",
+           "-c:a", "aac", "-b:a", "128k", str(web))  # fmt: skip
     clip = workdir / "clip.mp4"
     ffmpeg("-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30:duration=10",
            "-vf", "noise=alls=30:allf=t", "-c:v", "libx264", "-preset", "ultrafast",
@@ -72,12 +85,13 @@ def make_sources(workdir: Path, seconds: int, big_mb: int) -> tuple[Path, Path]:
     loops = max(0, math.ceil(big_mb * 1_000_000 / clip.stat().st_size) - 1)
     big = workdir / "big.mp4"
     ffmpeg("-stream_loop", str(loops), "-i", str(clip), "-c", "copy", str(big))
-    return source, big
+    return source, web, big
 
 
 def _child_json(*args: str) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter, so every round starts the same way."""
-    done = subprocess.run([sys.executable, "-m", "bench.pipeline.rounds", *args],
+    module = "bench.pipeline.ladders" if args[0] == "ladders" else "bench.pipeline.rounds"
+    done = subprocess.run([sys.executable, "-m", module, *args[args[0] == "ladders" :]],
                           capture_output=True, text=True, check=False, cwd=ROOT)  # fmt: skip
     if done.returncode != 0:
         raise BenchError(f"bench.pipeline.rounds {args[0]} failed:\n{done.stderr[-3000:]}")
@@ -137,9 +151,14 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="vidstream-pipeline-bench-") as tmp:
         workdir = Path(tmp)
         say("making the sources")
-        source, big = make_sources(workdir, args.seconds, args.big_mb)
+        source, web, big = make_sources(workdir, args.seconds, args.big_mb)
         load_before = load_average()
         overhead = overhead_rounds(workdir, source, args)
+        ladders = {}
+        for name, path in (("camera", source), ("web", web)):
+            say(f"ladder before and after: {name} source")
+            ladders[name] = _child_json("ladders", str(path), str(workdir / f"ladders-{name}"),
+                                        args.preset, str(args.ssim_every))  # fmt: skip
         playable = playable_rounds(workdir, big, args.playable_rounds)
         return {
             "args": {k: v for k, v in vars(args).items() if k != "benchmark"},
@@ -148,6 +167,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             "cpus": os.cpu_count(),
             "load_average": {"before": load_before, "after": load_average()},
             "overhead": overhead,
+            "ladders": ladders,
             "playable": playable,
             "bare_remux_seconds": bare_remux_seconds(workdir, big),
         }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import time
@@ -23,13 +24,14 @@ from sqlalchemy import select
 from vidstream import create_app, current
 from vidstream.config import load_settings
 from vidstream.extensions import db
-from vidstream.jobs import pipeline
+from vidstream.jobs import pipeline, records
 from vidstream.jobs.lease import Lease
+from vidstream.jobs.steps import plan_rungs
 from vidstream.media.encoders import choose_encoder
 from vidstream.media.faststart import faststart_args, moov_at_front
 from vidstream.media.ffmpeg import ffmpeg_command
-from vidstream.media.hls import EncodeOptions, hls_args
-from vidstream.media.ladder import plan_ladder
+from vidstream.media.hls import EncodeOptions, folders, hls_args
+from vidstream.media.ladder import Rendition
 from vidstream.media.poster import pick_poster_time, poster_args
 from vidstream.media.probe import probe_video
 from vidstream.media.storyboard import plan_storyboard, storyboard_args
@@ -58,10 +60,48 @@ def _upload(client: FlaskClient, source: Path) -> str:
     return public_id
 
 
+def _first_rung_probe(client: FlaskClient, public_id: str, answered: float) -> dict[str, Any]:
+    """Make the ladder's announcement fetch, as a player would, what it needs to start.
+
+    Wraps ``records.publish_renditions`` (called once every rendition has its first
+    segments): right after it, the master, the lowest rung's playlist, its init
+    section and first segment, and the audio playlist are fetched over the app.
+    """
+    found: dict[str, Any] = {}
+    real = records.publish_renditions
+
+    def announced(facts: Any, names: list[str]) -> None:
+        real(facts, names)
+        if found:
+            return
+        base = f"/media/{public_id}/hls/"
+        master = client.get(base + "master.m3u8")
+        uris = [line for line in master.get_data(as_text=True).splitlines()
+                if line and not line.startswith("#")]  # fmt: skip
+        playlist = client.get(base + uris[0]) if uris else master
+        segments = re.findall(r"^seg_[0-9]{5}\.m4s$", playlist.get_data(as_text=True), re.M)
+        rung = uris[0].split("/")[0] if uris else ""
+        answers = [master, playlist, client.get(f"{base}{rung}/init.mp4")]
+        answers += [client.get(f"{base}{rung}/{segments[0]}")] if segments else []
+        if "audio" in names:
+            answers.append(client.get(base + "audio/index.m3u8"))
+        found.update(
+            seconds=time.perf_counter() - answered,
+            statuses=[a.status_code for a in answers],
+            segments=len(segments),
+            playlist_cache_control=playlist.headers.get("Cache-Control", ""),
+        )
+
+    records.publish_renditions = announced  # type: ignore[assignment]
+    return found
+
+
 def measure_pipeline(source: Path, data: Path, preset: str) -> dict[str, Any]:
     """Both stages, timed as a whole and step by step (from the progress reports)."""
     app, client = _library(data, x264_preset=preset)
     public_id = _upload(client, source)
+    answered = time.perf_counter()
+    first_rung = _first_rung_probe(client, public_id, answered)
     marks: list[tuple[str, float]] = []
     real_report = Lease.report
 
@@ -82,11 +122,16 @@ def measure_pipeline(source: Path, data: Path, preset: str) -> dict[str, Any]:
         probe = probe_video(original)
     ends = [t for _s, t in marks[1:]] + [finished]
     steps = {step: end - begin for (step, begin), end in zip(marks, ends, strict=True)}
+    stored = [p for p in original.parent.rglob("*") if p.is_file()]
     return {
         "seconds": finished - started,
         "steps": steps,
         "outcomes": [prepared.value, rendered.value],
         "poster_at": pick_poster_time(original, probe.duration_seconds),
+        "first_rung": first_rung,
+        "ready_seconds": finished - answered,
+        "stored_bytes": sum(p.stat().st_size for p in stored),
+        "original_bytes": original.stat().st_size,
     }
 
 
@@ -96,16 +141,22 @@ def _run(args: list[str]) -> float:
     return time.perf_counter() - started
 
 
+def _rung_label(rung: Rendition) -> str:
+    copied = " (copy)" if rung.copy else ""
+    return f"{rung.name} {rung.width}x{rung.height}@{float(rung.fps):g}{copied}"
+
+
 def measure_bare(source: Path, folder: Path, preset: str, poster_at: float) -> dict[str, Any]:
     """The pipeline's four ffmpeg commands, run back to back with nothing else."""
     folder.mkdir(parents=True, exist_ok=True)
     probe = probe_video(source)
     duration = probe.duration_seconds or 0.0
     original = folder / "original.mp4"
-    ladder = plan_ladder(*probe.display_size, probe.frame_rate)
-    for rendition in ladder:
-        (folder / "hls" / rendition.name).mkdir(parents=True, exist_ok=True)
-    opts = EncodeOptions(choose_encoder("auto"), probe.audio_codec is not None, preset)
+    ladder, keyframes = plan_rungs(source, probe)
+    has_audio = probe.audio_codec is not None
+    for name in folders(ladder, has_audio):
+        (folder / "hls" / name).mkdir(parents=True, exist_ok=True)
+    opts = EncodeOptions(choose_encoder("auto"), has_audio, preset, keyframes)
     storyboard = plan_storyboard(duration, *probe.display_size)
     steps = {"faststart": _run(faststart_args(source, original))}
     steps["poster"] = _run(poster_args(original, poster_at, folder / "p.jpg", folder / "t.jpg"))
@@ -116,7 +167,7 @@ def measure_bare(source: Path, folder: Path, preset: str, poster_at: float) -> d
         "steps": steps,
         "duration": duration,
         "encoder": opts.encoder,
-        "ladder": [f"{r.name} {r.width}x{r.height}@{float(r.fps):g}" for r in ladder],
+        "ladder": [_rung_label(r) for r in ladder],
     }
 
 

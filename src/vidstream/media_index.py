@@ -52,7 +52,8 @@ class MediaInfo:
 
     @property
     def rendition_names(self) -> tuple[str, ...]:
-        """The HLS renditions that may be served (empty until the whole ladder is stored)."""
+        """The HLS renditions that may be served: set once the growing ladder's master is
+        stored (the video may still be ``processing``), empty before."""
         return split_renditions(self.renditions)
 
 

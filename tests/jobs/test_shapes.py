@@ -14,7 +14,7 @@ from vidstream.jobs.context import Outcome
 from vidstream.media.ladder import LADDER
 from vidstream.media.probe import VideoProbe, probe_video
 
-RUNG_NAMES = {f"{side}p" for side, _video, _audio in LADDER}
+RUNG_NAMES = {f"{side}p" for side, _video in LADDER}
 # 60 fps stays 60 from 720p up and halves below it; VFR becomes constant.
 FRAME_RATES = {
     "sixty_fps": {"240p": "30.000", "360p": "30.000", "480p": "30.000", "720p": "60.000"},

@@ -19,8 +19,8 @@ from vidstream.storage import Storage
 PROGRESS = {
     ProcessingStep.FASTSTART: (0.0, 0.05),
     ProcessingStep.POSTER: (0.05, 0.02),
-    ProcessingStep.STORYBOARD: (0.07, 0.08),
-    ProcessingStep.RENDITIONS: (0.15, 0.85),
+    ProcessingStep.RENDITIONS: (0.07, 0.85),
+    ProcessingStep.STORYBOARD: (0.92, 0.08),
 }
 
 

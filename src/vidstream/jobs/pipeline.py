@@ -1,9 +1,10 @@
 """The processing pipeline: what a worker does for one video, step by step.
 
 ``prepare`` makes an upload playable (probe, then the faststart remux if needed);
-``render`` makes the poster, the storyboard and the HLS ladder. Each runs under the
-video's lease, records progress in its job row, and can be repeated safely: a step
-whose files are already published is skipped, and a half-done step starts over.
+``render`` makes the poster, the HLS ladder (published as it grows) and the
+storyboard. Each runs under the video's lease, records progress in its job row, and
+can be repeated safely: a step whose files are already published is skipped, and a
+half-done step starts over.
 Media problems end in ``failed`` with a reason; infrastructure problems propagate
 for the task to retry later.
 """
@@ -147,9 +148,12 @@ def render(job: Job) -> Outcome:
     probe: VideoProbe = probe_video(source)
     if not job.facts.poster_ready:
         steps.make_poster(job, source, probe)
+    # The ladder before the storyboard: adaptive playback matters more than seek
+    # previews, and the ladder is published while it grows. A ladder that was being
+    # published when a run stopped is made again (the video is not ``ready`` yet).
+    names = steps.make_renditions(job, source, probe)
     if not job.facts.storyboard_ready:
         steps.make_storyboard(job, source, probe)
-    names = list(job.facts.renditions) or steps.make_renditions(job, source, probe)
     records.mark_ready(job.facts, names)
     log.info("video %s is ready (%s)", job.facts.public_id, ", ".join(names))
     return Outcome.READY

@@ -94,6 +94,19 @@ def record_assets(facts: VideoFacts, **flags: object) -> None:
     _update_video(facts, **flags)
 
 
+def publish_renditions(facts: VideoFacts, renditions: list[str]) -> None:
+    """The HLS ladder may be served while it grows: its master and first segments are stored.
+
+    The video stays ``processing``; playlists are served uncached until it is ``ready``.
+    """
+    _update_video(facts, renditions=",".join(renditions))
+
+
+def withdraw_renditions(facts: VideoFacts) -> None:
+    """Stop serving the HLS ladder (before its files are deleted to be made anew)."""
+    _update_video(facts, renditions=None)
+
+
 def mark_ready(facts: VideoFacts, renditions: list[str]) -> None:
     """``ready``: every derived file is stored and the HLS ladder may be served."""
     _update_job(facts.id, step=ProcessingStep.DONE.value, progress=1.0, attempts=0)

@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import logging
+import math
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from vidstream.jobs import records
 from vidstream.jobs.context import Job, MediaFailure
-from vidstream.jobs.workspace import publish, tree_files
+from vidstream.jobs.progressive import LadderPublisher
+from vidstream.jobs.workspace import publish
+from vidstream.media.copy_rung import copyable_top, read_source_video
 from vidstream.media.encoders import SOFTWARE, choose_encoder
 from vidstream.media.ffmpeg import FFmpegError, FFmpegInterrupted
-from vidstream.media.hls import (
-    MASTER,
-    PLAYLIST,
-    EncodeOptions,
-    encode_renditions,
-    master_playlist,
-    read_media_playlist,
-)
+from vidstream.media.hls import PLAYLIST, EncodeOptions, encode_renditions, read_media_playlist
 from vidstream.media.ladder import Rendition, plan_ladder
 from vidstream.media.poster import write_poster
 from vidstream.media.probe import VideoProbe
 from vidstream.media.storyboard import plan_storyboard, write_storyboard
 from vidstream.models import ProcessingStep
-from vidstream.models.video import hls_key, image_key
+from vidstream.models.video import image_key
 
 log = logging.getLogger(__name__)
 
@@ -78,25 +75,33 @@ def make_storyboard(job: Job, source: Path, probe: VideoProbe) -> None:
 
 
 def _encode(
-    job: Job, source: Path, out: Path, ladder: list[Rendition], opts: EncodeOptions
-) -> None:
+    job: Job, source: Path, out: Path, ladder: list[Rendition], opts: EncodeOptions,
+    publisher: LadderPublisher,
+) -> None:  # fmt: skip
+    report = job.progress(ProcessingStep.RENDITIONS)
+
+    def progress(fraction: float) -> None:
+        report(fraction)
+        publisher.poll()
+
     encode_renditions(
         source,
         out,
         ladder,
         opts,
         duration=job.facts.duration,
-        on_progress=job.progress(ProcessingStep.RENDITIONS),
+        on_progress=progress,
         timeout=job.timeout(),
     )
 
 
 def _encode_with_fallback(
-    job: Job, source: Path, out: Path, ladder: list[Rendition], opts: EncodeOptions
-) -> None:
+    job: Job, source: Path, out: Path, ladder: list[Rendition], opts: EncodeOptions,
+    publisher: LadderPublisher,
+) -> None:  # fmt: skip
     """Encode with the chosen encoder; if a hardware one fails, once more with libx264."""
     try:
-        _encode(job, source, out, ladder, opts)
+        _encode(job, source, out, ladder, opts, publisher)
     except FFmpegInterrupted:
         raise
     except FFmpegError as error:
@@ -104,8 +109,9 @@ def _encode_with_fallback(
             raise
         log.warning("%s failed (%s); encoding with %s", opts.encoder, error.detail, SOFTWARE)
         shutil.rmtree(out, ignore_errors=True)
-        fallback = EncodeOptions(SOFTWARE, opts.has_audio, opts.preset)
-        _encode(job, source, out, ladder, fallback)
+        publisher.restart()
+        fallback = replace(opts, encoder=SOFTWARE)
+        _encode(job, source, out, ladder, fallback, publisher)
 
 
 def _clock(seconds: float) -> str:
@@ -113,10 +119,10 @@ def _clock(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
-def check_complete(out: Path, ladder: list[Rendition], expected: float | None) -> None:
+def check_complete(out: Path, names: list[str], expected: float | None) -> None:
     """Fail when the output is much shorter than the source says it is (a cut-off file)."""
-    for rendition in ladder:
-        got = read_media_playlist(out / rendition.name / PLAYLIST).duration
+    for name in names:
+        got = read_media_playlist(out / name / PLAYLIST).duration
         if got <= 0 or (expected and got < expected * 0.9 - 0.5):
             raise MediaFailure(
                 f"This video file is damaged: only the first {_clock(got)} of "
@@ -124,20 +130,32 @@ def check_complete(out: Path, ladder: list[Rendition], expected: float | None) -
             )
 
 
-def make_renditions(job: Job, source: Path, probe: VideoProbe) -> list[str]:
-    """Encode the ladder, write the master playlist, publish it all (master last)."""
-    job.begin(ProcessingStep.RENDITIONS)
-    pid = job.facts.public_id
-    job.storage.delete_prefix(hls_key(pid) + "/")
+def plan_rungs(source: Path, probe: VideoProbe) -> tuple[list[Rendition], tuple[float, ...]]:
+    """The ladder, its top rung copied from the source when it can be (with its keyframes)."""
     ladder = plan_ladder(*probe.display_size, probe.frame_rate)
+    if probe.video_codec != "h264":
+        return ladder, ()
+    video = read_source_video(source)
+    if not copyable_top(probe, video, ladder[-1]):
+        return ladder, ()
+    top = replace(ladder[-1], copy=True, video_kbps=math.ceil(video.bit_rate / 1000))
+    return [*ladder[:-1], top], video.keyframes
+
+
+def make_renditions(job: Job, source: Path, probe: VideoProbe) -> list[str]:
+    """Encode the ladder, publishing it as it grows (see :mod:`.progressive`), then finish it."""
+    job.begin(ProcessingStep.RENDITIONS)
+    ladder, keyframes = plan_rungs(source, probe)
     has_audio = probe.audio_codec is not None
-    encoder = choose_encoder(job.settings.video_encoder)
     out = job.folder / "hls"
-    opts = EncodeOptions(encoder, has_audio, job.settings.x264_preset)
-    _encode_with_fallback(job, source, out, ladder, opts)
-    check_complete(out, ladder, probe.duration_seconds)
-    (out / MASTER).write_text(master_playlist(out, ladder, has_audio))
-    files = [path for path in tree_files(out) if path.name != MASTER] + [out / MASTER]
-    publish(job.storage, [(p, hls_key(pid, *p.relative_to(out).parts)) for p in files])
+    publisher = LadderPublisher(job, out, ladder, has_audio)
+    publisher.restart()
+    encoder = choose_encoder(job.settings.video_encoder)
+    opts = EncodeOptions(encoder, has_audio, job.settings.x264_preset, keyframes)
+    _encode_with_fallback(job, source, out, ladder, opts, publisher)
+    check_complete(out, publisher.names, probe.duration_seconds)
+    publisher.finish()
     job.finish(ProcessingStep.RENDITIONS)
-    return [rendition.name for rendition in ladder]
+    log.info("video %s: ladder %s", job.facts.public_id, ", ".join(
+        f"{r.name}{' (copied)' if r.copy else ''}" for r in ladder))  # fmt: skip
+    return publisher.names

@@ -65,9 +65,3 @@ def publish(storage: Storage, files: list[tuple[Path, str]]) -> None:
     """Store each local file under its key, in order (so the last one can mark completion)."""
     for path, key in files:
         storage.put_file(key, path)
-
-
-def tree_files(folder: Path) -> list[Path]:
-    """Every file under ``folder``, sorted, playlists after the segments they list."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
-    return sorted(files, key=lambda p: p.suffix == ".m3u8")

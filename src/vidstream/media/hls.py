@@ -1,34 +1,54 @@
 """HLS renditions: one ffmpeg run encodes the whole ladder, then the master playlist.
 
-One decode feeds every rendition through a split filter. Keyframes are forced at the
-same instants in each (every ``SEGMENT_SECONDS`` of output time, after the frame rate
-has been made constant), so segment boundaries line up and a player can switch
-renditions at any segment. Segments are fMP4 (CMAF); playlists use relative URIs.
+One decode feeds every encoded rendition through a split filter. Keyframes are forced
+at the same instants in each (every ``SEGMENT_SECONDS`` of output time, after the
+frame rate has been made constant; or at the source's own keyframes when the top
+rung is the source's video copied), so segment boundaries line up and a player can
+switch renditions at any segment. The audio is encoded once, into an audio rendition
+that every video rung names as its ``AUDIO`` group. Segments are fMP4 (CMAF);
+playlists use relative URIs and are of type EVENT while they grow (ffmpeg replaces
+each one whole after every segment), so they can be published segment by segment.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from vidstream.media.encoders import video_encoder_args
 from vidstream.media.ffmpeg import ProgressCallback, input_args, run_ffmpeg
-from vidstream.media.ladder import SEGMENT_SECONDS, Rendition
+from vidstream.media.ladder import AUDIO_KBPS, SEGMENT_SECONDS, Rendition
 
 MASTER = "master.m3u8"
 PLAYLIST = "index.m3u8"
 INIT = "init.mp4"
 SEGMENT_PATTERN = "seg_%05d.m4s"
 AAC_LC = "mp4a.40.2"
+# The audio rendition's folder, and the GROUP-ID the video rungs name.
+AUDIO = "audio"
+AUDIO_GROUP = "audio"
 
 
 @dataclass(frozen=True)
 class EncodeOptions:
-    """How to encode: the video encoder, its speed preset, and whether there is audio."""
+    """How to encode: the video encoder, its speed preset, whether there is audio, and
+    the source's keyframe times when its video is copied as the top rung."""
 
     encoder: str
     has_audio: bool
     preset: str = "veryfast"
+    keyframes: tuple[float, ...] = ()
+
+
+def encoded(renditions: list[Rendition]) -> list[Rendition]:
+    """The renditions an encoder makes (all but a copied top rung)."""
+    return [r for r in renditions if not r.copy]
+
+
+def folders(renditions: list[Rendition], has_audio: bool) -> list[str]:
+    """Every folder the encode writes a media playlist into, the audio one last."""
+    return [r.name for r in renditions] + ([AUDIO] if has_audio else [])
 
 
 def filter_graph(renditions: list[Rendition]) -> str:
@@ -43,24 +63,32 @@ def filter_graph(renditions: list[Rendition]) -> str:
     return f"[0:v:0]split={len(renditions)}{labels};" + ";".join(branches)
 
 
-def _output_args(index: int, rendition: Rendition, out_dir: Path, opts: EncodeOptions) -> list[str]:
-    folder = out_dir / rendition.name
-    args = ["-map", f"[v{index}]"]
-    if opts.has_audio:
-        args += ["-map", "0:a:0"]
-    args += video_encoder_args(
-        opts.encoder, bitrate_kbps=rendition.video_kbps, gop=rendition.gop, preset=opts.preset
-    )
-    args += ["-force_key_frames", f"expr:gte(t,n_forced*{SEGMENT_SECONDS})"]
-    if opts.has_audio:
-        args += ["-c:a", "aac", "-b:a", f"{rendition.audio_kbps}k", "-ac", "2", "-ar", "48000"]
+def _muxer_args(folder: Path) -> list[str]:
     return [
-        *args,
         "-map_metadata", "-1", "-map_chapters", "-1",
-        "-f", "hls", "-hls_time", str(SEGMENT_SECONDS), "-hls_playlist_type", "vod",
+        "-f", "hls", "-hls_time", str(SEGMENT_SECONDS), "-hls_playlist_type", "event",
         "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", INIT,
-        "-hls_flags", "independent_segments",
+        "-hls_flags", "independent_segments+temp_file",
         "-hls_segment_filename", str(folder / SEGMENT_PATTERN), str(folder / PLAYLIST),
+    ]  # fmt: skip
+
+
+def _keyframe_args(opts: EncodeOptions) -> list[str]:
+    if opts.keyframes:
+        return ["-force_key_frames", ",".join(f"{t:.3f}" for t in opts.keyframes)]
+    return ["-force_key_frames", f"expr:gte(t,n_forced*{SEGMENT_SECONDS})"]
+
+
+def _video_args(rendition: Rendition, made: list[Rendition], opts: EncodeOptions) -> list[str]:
+    if rendition.copy:
+        return ["-map", "0:v:0", "-c:v", "copy"]
+    # With the source's keyframes to follow, its gaps (up to 10 s) set the ceiling.
+    gop = rendition.gop if not opts.keyframes else math.ceil(rendition.fps * 11)
+    return [
+        "-map", f"[v{made.index(rendition)}]",
+        *video_encoder_args(opts.encoder, bitrate_kbps=rendition.video_kbps, gop=gop,
+                            preset=opts.preset),
+        *_keyframe_args(opts),
     ]  # fmt: skip
 
 
@@ -68,9 +96,15 @@ def hls_args(
     source: Path, out_dir: Path, renditions: list[Rendition], opts: EncodeOptions
 ) -> list[str]:
     """ffmpeg arguments that write every rendition into ``out_dir/<name>/``."""
-    args = [*input_args(source), "-filter_complex", filter_graph(renditions)]
-    for index, rendition in enumerate(renditions):
-        args += _output_args(index, rendition, out_dir, opts)
+    made = encoded(renditions)
+    args = [*input_args(source)]
+    if made:
+        args += ["-filter_complex", filter_graph(made)]
+    for rendition in renditions:
+        args += [*_video_args(rendition, made, opts), *_muxer_args(out_dir / rendition.name)]
+    if opts.has_audio:
+        args += ["-map", "0:a:0", "-c:a", "aac", "-b:a", f"{AUDIO_KBPS}k",
+                 "-ac", "2", "-ar", "48000", *_muxer_args(out_dir / AUDIO)]  # fmt: skip
     return args
 
 
@@ -85,8 +119,8 @@ def encode_renditions(
     timeout: float | None = None,
 ) -> None:
     """Encode the ladder into ``out_dir`` (media playlists, init sections, segments)."""
-    for rendition in renditions:
-        (out_dir / rendition.name).mkdir(parents=True, exist_ok=True)
+    for name in folders(renditions, opts.has_audio):
+        (out_dir / name).mkdir(parents=True, exist_ok=True)
     run_ffmpeg(
         hls_args(source, out_dir, renditions, opts),
         duration=duration,
@@ -140,17 +174,47 @@ def avc_codec_string(init_section: Path) -> str:
     return "avc1." + data[at + 5 : at + 8].hex()
 
 
-def master_playlist(out_dir: Path, renditions: list[Rendition], has_audio: bool) -> str:
-    """The master playlist text for renditions already encoded into ``out_dir``."""
+def _audio_bandwidth(out_dir: Path, final: bool) -> tuple[int, int]:
+    if not final:
+        return AUDIO_KBPS * 1000, AUDIO_KBPS * 1000
+    folder = out_dir / AUDIO
+    return bandwidth(folder, read_media_playlist(folder / PLAYLIST))
+
+
+def master_playlist(
+    out_dir: Path, renditions: list[Rendition], has_audio: bool, *, final: bool = True
+) -> str:
+    """The master playlist for renditions encoded (``final``) or being encoded into ``out_dir``.
+
+    While the ladder grows, each variant's bandwidth is its ceiling; once it is whole,
+    what the segments measure. A variant's bandwidth includes the shared audio's.
+    """
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    audio_peak = audio_average = 0
+    if has_audio:
+        audio_peak, audio_average = _audio_bandwidth(out_dir, final)
+        lines.append(
+            f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{AUDIO_GROUP}",NAME="Audio",DEFAULT=YES,'
+            f'AUTOSELECT=YES,CHANNELS="2",URI="{AUDIO}/{PLAYLIST}"'
+        )
     for rendition in renditions:
         folder = out_dir / rendition.name
-        peak, average = bandwidth(folder, read_media_playlist(folder / PLAYLIST))
+        if final:
+            peak, average = bandwidth(folder, read_media_playlist(folder / PLAYLIST))
+        else:
+            peak = average = rendition.video_kbps * 1000
         codecs = avc_codec_string(folder / INIT) + (f",{AAC_LC}" if has_audio else "")
+        group = f',AUDIO="{AUDIO_GROUP}"' if has_audio else ""
         lines.append(
-            f"#EXT-X-STREAM-INF:BANDWIDTH={peak},AVERAGE-BANDWIDTH={average},"
+            f"#EXT-X-STREAM-INF:BANDWIDTH={peak + audio_peak},"
+            f"AVERAGE-BANDWIDTH={average + audio_average},"
             f"RESOLUTION={rendition.width}x{rendition.height},"
-            f'FRAME-RATE={float(rendition.fps):.3f},CODECS="{codecs}"'
+            f'FRAME-RATE={float(rendition.fps):.3f},CODECS="{codecs}"{group}'
         )
         lines.append(f"{rendition.name}/{PLAYLIST}")
     return "\n".join(lines) + "\n"
+
+
+def as_vod(playlist: str) -> str:
+    """A finished EVENT playlist as a VOD one (the same segments; it will not change)."""
+    return playlist.replace("#EXT-X-PLAYLIST-TYPE:EVENT", "#EXT-X-PLAYLIST-TYPE:VOD", 1)

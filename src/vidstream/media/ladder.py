@@ -11,21 +11,26 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 SEGMENT_SECONDS = 4
-# (short side, video kbit/s ceiling, audio kbit/s)
-LADDER = ((240, 400, 64), (360, 800, 96), (480, 1400, 128), (720, 2800, 128), (1080, 5000, 160))
+# (short side, video kbit/s ceiling)
+LADDER = ((240, 400), (360, 800), (480, 1400), (720, 2800), (1080, 5000))
+# The one audio rendition every video rung shares (stereo AAC-LC, 48 kHz).
+AUDIO_KBPS = 128
 DEFAULT_FPS = Fraction(30)
 
 
 @dataclass(frozen=True)
 class Rendition:
-    """One HLS variant: its folder name, frame size, frame rate and bit rates."""
+    """One HLS video variant: its folder name, frame size, frame rate and bit rate ceiling.
+
+    ``copy`` marks the top rung made from the source's own video stream, not encoded.
+    """
 
     name: str
     width: int
     height: int
     fps: Fraction
     video_kbps: int
-    audio_kbps: int
+    copy: bool = False
 
     @property
     def gop(self) -> int:
@@ -64,9 +69,9 @@ def plan_ladder(width: int, height: int, fps: float | None) -> list[Rendition]:
     short = min(width, height)
     rungs = [rung for rung in LADDER if rung[0] <= short]
     if not rungs:
-        rungs = [(even(short), LADDER[0][1], LADDER[0][2])]
+        rungs = [(even(short), LADDER[0][1])]
     plan = []
-    for side, video_kbps, audio_kbps in rungs:
+    for side, video_kbps in rungs:
         w, h = scaled_size(width, height, side)
-        plan.append(Rendition(f"{side}p", w, h, output_fps(fps, side), video_kbps, audio_kbps))
+        plan.append(Rendition(f"{side}p", w, h, output_fps(fps, side), video_kbps))
     return plan

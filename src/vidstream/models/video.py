@@ -134,7 +134,11 @@ class Video(Base):
 
     @property
     def rendition_names(self) -> tuple[str, ...]:
-        """The HLS renditions published, lowest first (empty until all of them are)."""
+        """The HLS renditions published, lowest first, then ``audio`` when there is sound.
+
+        Set as soon as every rendition has its first segments (the ladder is published
+        while it is encoded); empty before.
+        """
         return split_renditions(self.renditions)
 
 

@@ -179,7 +179,8 @@
       video.src = info.urls.original;
     }
     if (info.urls.poster && !video.getAttribute("poster")) video.poster = info.urls.poster;
-    if (info.status === "ready" && info.urls.hls) {
+    // The ladder is offered while it is still being encoded (its playlists grow).
+    if (info.urls.hls) {
       root.dataset.hls = info.urls.hls;
       if (video.paused && video.currentTime === 0) startHls();
     }

@@ -29,6 +29,7 @@ from werkzeug.wsgi import FileWrapper
 
 from vidstream import current
 from vidstream.media_index import MediaInfo
+from vidstream.models import VideoStatus
 from vidstream.ops.metrics import metrics
 from vidstream.services.stream.links import PLAYLIST_LINK_SECONDS, media_link
 from vidstream.services.stream.ranges import FileWindow, not_modified, requested_range
@@ -38,7 +39,8 @@ from vidstream.web.video_access import Viewer
 
 # Media may be kept by the browser that fetched it, never by a shared cache.
 MEDIA_CACHE_CONTROL = "private, max-age=3600"
-# Answers that carry a link good for this caller only, and only for minutes.
+# Answers that carry a link good for this caller only, and only for minutes; and the
+# playlists of a ladder still being encoded, which grow until the video is ready.
 LINK_CACHE_CONTROL = "private, no-store"
 CONTENT_TYPES = {
     "m3u8": "application/vnd.apple.mpegurl",
@@ -83,16 +85,27 @@ def deliver(info: MediaInfo, key: str, viewer: Viewer, *, attachment: bool = Fal
         playlist = linked_playlist(key)
         if playlist is not None:
             return playlist
+    growing = extension == "m3u8" and info.status != VideoStatus.READY.value
     if key == info.original_key:
         size, etag = info.size, info.etag
     else:
         size, etag = _stored_size(key), info.assets_version or info.etag
+    if growing:
+        # Each snapshot of a growing playlist is longer than the last: its size tells
+        # them apart, and none may be kept (a player polls it for new segments).
+        etag = f"{etag}.{size}"
+    cache = LINK_CACHE_CONTROL if growing else MEDIA_CACHE_CONTROL
     prefix = current.settings().accel_redirect
     if prefix:
-        response = accel_redirect(prefix + key, size=size, content_type=content_type)
+        response = accel_redirect(prefix + key, size=size, content_type=content_type, cache=cache)
     else:
         response = serve_file(
-            key, size=size, etag=etag, last_modified=info.last_modified, content_type=content_type
+            key,
+            size=size,
+            etag=etag,
+            last_modified=info.last_modified,
+            content_type=content_type,
+            cache=cache,
         )
     if attachment:
         response.headers["Content-Disposition"] = attachment_header(info.title, extension)
@@ -168,7 +181,9 @@ def linked_playlist(key: str) -> Response | None:
     return Response("\n".join(lines) + "\n", headers=headers)
 
 
-def accel_redirect(location: str, *, size: int, content_type: str) -> Response:
+def accel_redirect(
+    location: str, *, size: int, content_type: str, cache: str = MEDIA_CACHE_CONTROL
+) -> Response:
     """An empty answer telling nginx to send the file at its internal ``location``.
 
     nginx then answers Range, If-Range and the conditional headers itself, from the
@@ -179,7 +194,7 @@ def accel_redirect(location: str, *, size: int, content_type: str) -> Response:
     headers = {
         "X-Accel-Redirect": location,
         "Content-Type": content_type,
-        "Cache-Control": MEDIA_CACHE_CONTROL,
+        "Cache-Control": cache,
     }
     return Response(status=200, headers=headers)
 
@@ -192,7 +207,13 @@ def _asked_length(size: int) -> int:
 
 
 def serve_file(
-    key: str, *, size: int, etag: str, last_modified: float, content_type: str
+    key: str,
+    *,
+    size: int,
+    etag: str,
+    last_modified: float,
+    content_type: str,
+    cache: str = MEDIA_CACHE_CONTROL,
 ) -> Response:
     """The app's own answer: full Range, ETag and validator support, bytes by sendfile.
 
@@ -202,7 +223,7 @@ def serve_file(
         "Accept-Ranges": "bytes",
         "ETag": f'"{etag}"',
         "Last-Modified": http_date(last_modified),
-        "Cache-Control": MEDIA_CACHE_CONTROL,
+        "Cache-Control": cache,
         "Content-Type": content_type,
         "X-Content-Type-Options": "nosniff",
     }

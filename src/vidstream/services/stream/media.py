@@ -27,7 +27,8 @@ from vidstream.services.stream.delivery import NO_FILE, deliver
 from vidstream.web.errors import AppError
 from vidstream.web.video_access import Action, Viewer, opened_link, video_access
 
-RENDITION = re.compile(r"[0-9]{3,4}p")
+# A video rung ("720p") or the audio rendition all rungs share.
+RENDITION = re.compile(r"[0-9]{3,4}p|audio")
 HLS_FILE = re.compile(r"index\.m3u8|init\.mp4|seg_[0-9]{5}\.m4s")
 MediaView = Callable[..., Response]
 
@@ -86,7 +87,11 @@ def hls_master(**urlargs: str) -> Response:
 
 @media_route("hls/<rendition>/<name>")
 def hls_file(rendition: str, name: str, **urlargs: str) -> Response:
-    """A rendition's media playlist, init section or segment."""
+    """A rendition's media playlist, init section or segment.
+
+    While the ladder is still being encoded, a segment not stored yet is a 404 like any
+    missing file, and playlists are sent uncached (see :func:`~.delivery.deliver`).
+    """
     info, viewer = _hls_ready(urlargs)
     if not RENDITION.fullmatch(rendition) or rendition not in info.rendition_names:
         raise AppError(404, NO_FILE)
