@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,45 +14,48 @@ from tests.support.accounts import AuthActions
 from tests.support.media import make_mp4
 from tests.support.pipeline import video_id
 from vidstream import current
-from vidstream.extensions import db
 from vidstream.jobs import pipeline
-from vidstream.jobs.context import Outcome
-from vidstream.models import VideoJob
-
-
-def _job_row(app: Flask, vid: int) -> tuple[str | None, float]:
-    with app.app_context():
-        job = db.session.get(VideoJob, vid)
-        found = (job.step, job.progress) if job is not None else (None, 0.0)
-        db.session.rollback()
-    return found
+from vidstream.jobs.context import Job, Outcome
+from vidstream.models import ProcessingStep
 
 
 def test_a_delete_during_the_render_stops_it_with_no_scratch_files_and_no_error(
-    app: Flask, auth: AuthActions, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    app: Flask,
+    auth: AuthActions,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The video is deleted when the HLS encode first reports progress, as a person would
+    delete it from another browser while it renders (no race with the encode's speed)."""
     caplog.set_level(logging.INFO)
     auth.signup()
     source = make_mp4(tmp_path / "long.mp4", seconds=12, size="854x480", faststart=True)
     public_id = auth.upload(source, json=True).get_json()["video"]["id"]
     vid = video_id(app, public_id)
-    outcomes: list[Outcome] = []
+    deleted: list[int] = []
+    progress = Job.progress
 
-    def render() -> None:
-        with app.app_context():
-            outcomes.append(pipeline.run_stage(vid, pipeline.render))
+    def deleting_progress(job: Job, step: ProcessingStep) -> Callable[[float], None]:
+        report = progress(job, step)
 
-    worker = threading.Thread(target=render)
-    worker.start()
-    while _job_row(app, vid)[0] != "renditions" or _job_row(app, vid)[1] < 0.2:
-        assert worker.is_alive(), outcomes
-        time.sleep(0.05)
-    caplog.clear()
-    deleted = auth.client.delete(f"/api/videos/{public_id}", headers={"X-CSRFToken": auth.csrf()})
-    assert deleted.status_code == 204
-    worker.join()
+        def reported(fraction: float) -> None:
+            if step is ProcessingStep.RENDITIONS and not deleted:
+                caplog.clear()
+                answer = auth.client.delete(
+                    f"/api/videos/{public_id}", headers={"X-CSRFToken": auth.csrf()}
+                )
+                deleted.append(answer.status_code)
+            report(fraction)
 
-    assert outcomes == [Outcome.SKIPPED]
+        return reported
+
+    monkeypatch.setattr(Job, "progress", deleting_progress)
+    with app.app_context():
+        outcome = pipeline.run_stage(vid, pipeline.render)
+
+    assert deleted == [204]
+    assert outcome is Outcome.SKIPPED
     assert list(current.settings(app).work_dir.iterdir()) == []
     assert current.storage(app).list_keys("") == []
     problems = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
