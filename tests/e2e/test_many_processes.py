@@ -95,6 +95,7 @@ def cluster(
             "VIDSTREAM_REDIS_URL": redis_url,
             "VIDSTREAM_REDIS_PREFIX": f"vsmany:{secrets.token_hex(4)}:",
             "VIDSTREAM_SECRET_KEY": secrets.token_urlsafe(40),
+            "VIDSTREAM_SIGNUP": "open",  # the test signs several people up
             "VIDSTREAM_DATA_DIR": str(tmp_path / "data"),
             "VIDSTREAM_STORAGE_URL": storage_url(bucket, endpoint),
             "VIDSTREAM_PUBLIC_URL": gateway,

@@ -77,6 +77,7 @@ def deploy(
             "VIDSTREAM_REDIS_URL": redis_url,
             "VIDSTREAM_REDIS_PREFIX": prefix,
             "VIDSTREAM_SECRET_KEY": secrets.token_urlsafe(40),
+            "VIDSTREAM_SIGNUP": "open",  # the test signs several people up
             "VIDSTREAM_DATA_DIR": str(tmp_path / "data"),
             "VIDSTREAM_MAX_UPLOAD_BYTES": str(MAX_UPLOAD),
             "VIDSTREAM_WORKERS": "1",
