@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from tests.support.accounts import AuthActions
 from tests.support.pipeline import process_now
+from tests.support.sharing import api, make_link, media_base
 from vidstream.extensions import db
 from vidstream.models import AccessToken, Role, Share, User, Video
 from vidstream.services.auth.tokens import create_token
@@ -90,6 +91,40 @@ def test_disabling_stops_session_tokens_and_media_at_once(app: Flask, sample_mp4
     assert on.status_code == 200
     assert member.signin("pat").status_code == 302
     assert member.client.get(media).status_code == 200
+
+
+def test_disabling_an_owner_hides_their_videos_from_everyone_at_once(
+    app: Flask, sample_mp4: Path
+) -> None:
+    admin, member, public_id, _secret = _setup(app, sample_mp4)
+    assert (
+        api(member, "PATCH", f"/api/videos/{public_id}", {"visibility": "public"}).status_code
+        == 200
+    )
+    api(member, "POST", f"/api/videos/{public_id}/shares", {"kind": "account", "username": "root"})
+    link = make_link(member, public_id)
+    viewer = app.test_client()
+    shared_bytes = media_base(viewer.get(link).get_data(as_text=True)) + "original.mp4"
+    # Who asks, and what they get once the owner is disabled: anonymous callers are
+    # asked to sign in (as for any video they may not see), everyone else a 404.
+    paths = {
+        "public": (app.test_client(), f"/media/{public_id}/original.mp4", 401),
+        "recipient": (admin.client, f"/media/{public_id}/original.mp4", 404),
+        "link": (viewer, shared_bytes, 404),
+        "public page": (app.test_client(), "/u/pat", 404),
+    }
+    for who, (client, path, _) in paths.items():  # warm: every cache holds the video now
+        assert client.get(path).status_code == 200, who
+    off = _json(
+        admin.client, "PATCH", "/api/admin/users/pat", admin.csrf(), json={"disabled": True}
+    )
+    assert off.status_code == 200
+    for who, (client, path, refused) in paths.items():
+        assert client.get(path).status_code == refused, who
+    assert viewer.get(link).status_code == 404
+    _json(admin.client, "PATCH", "/api/admin/users/pat", admin.csrf(), json={"disabled": False})
+    for who, (client, path, _) in paths.items():
+        assert client.get(path).status_code == 200, who
 
 
 def test_deleting_removes_everything_and_storage_check_stays_clean(

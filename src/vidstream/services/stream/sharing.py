@@ -285,10 +285,14 @@ def shared_with(user_id: int) -> list[tuple[Video, str]]:
 def public_videos(username: str, page: int, per_page: int) -> tuple[User, list[Video], bool]:
     """A page of the account's public videos, newest first, and whether more follow.
 
-    An unknown account and one with no public video look the same: a 404, so the
-    public pages do not reveal which usernames exist.
+    An unknown account, a disabled one and one with no public video look the same: a
+    404, so the public pages do not reveal which usernames exist.
     """
-    owner = db.session.scalar(select(User).where(User.username == normalise_username(username)))
+    owner = db.session.scalar(
+        select(User).where(
+            User.username == normalise_username(username), User.disabled_at.is_(None)
+        )
+    )
     if owner is None:
         raise AppError(404, "There is no public page with that name.")
     query = (
