@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from flask import Flask
 from tests.support.accounts import AuthActions
 from vidstream.extensions import db
 from vidstream.models import Invitation, Role, User
+from vidstream.services.auth import logic
 from vidstream.services.auth.invitations import create_invitation
 from vidstream.web import site
 
@@ -81,3 +83,39 @@ def test_an_expired_invitation_is_gone(app: Flask, settings_overrides: Any) -> N
         row.expires_at = row.created_at
         db.session.commit()
     assert app.test_client().get(f"/invite/{token}").status_code == 404
+
+
+def test_two_first_sign_ups_at_once_make_one_admin(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both sign-ups see an empty installation; only one of them may become its admin."""
+    both_looked = threading.Barrier(2, timeout=30)
+    real = logic.has_accounts
+
+    def looked_at_the_same_time() -> bool:
+        empty = real()
+        both_looked.wait()  # neither has committed yet
+        return empty
+
+    monkeypatch.setattr(logic, "has_accounts", looked_at_the_same_time)
+    errors: list[BaseException] = []
+
+    def sign_up(name: str) -> None:
+        try:
+            with app.app_context():
+                logic.create_user(name, "correct horse battery")
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=sign_up, args=(n,)) for n in ("ann", "ben")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted([_role(app, "ann"), _role(app, "ben")]) == sorted([Role.ADMIN, Role.MEMBER])
+    monkeypatch.setattr(logic, "has_accounts", real)
+    with app.app_context():  # every account deleted: the next one is the admin again
+        db.session.execute(db.delete(User))
+        db.session.commit()
+        assert logic.create_user("cat", "correct horse battery").role is Role.ADMIN

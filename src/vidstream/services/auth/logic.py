@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from vidstream.extensions import db
 from vidstream.media_index import publish_epoch
-from vidstream.models import Invitation, Role, User
+from vidstream.models import Invitation, Role, SiteSetting, User
 from vidstream.models.user import normalise_username
 from vidstream.services.auth.invitations import spend_invitation
 from vidstream.web.errors import AppError
-from vidstream.web.site import has_accounts
+from vidstream.web.site import has_accounts, stored
 
 # Checked against when the username is unknown, so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("vidstream-timing-equaliser")
@@ -22,6 +22,11 @@ _DUMMY_HASH = generate_password_hash("vidstream-timing-equaliser")
 BAD_CREDENTIALS = "Unknown username or wrong password."
 # Every name sign-up accepts, lower-cased (forms.SignUpForm's rule).
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
+
+
+# A site setting only the first account's transaction can insert: two sign-ups racing
+# on an empty installation both see no accounts, but only one of them becomes admin.
+FIRST_ADMIN = "first_admin"
 
 
 def create_user(
@@ -35,8 +40,28 @@ def create_user(
     """
     if invitation is not None:
         role = invitation.role
-    if role is None:
-        role = Role.MEMBER if has_accounts() else Role.ADMIN
+    if role is None and not has_accounts():
+        _forget_stale_claim()
+        try:
+            return _insert_user(username, password, Role.ADMIN, claim_first=True)
+        except _LostFirstClaim:
+            pass  # a concurrent sign-up became the admin: this one is a member
+    return _insert_user(username, password, role or Role.MEMBER, invitation=invitation)
+
+
+class _LostFirstClaim(Exception):
+    """Another account claimed the empty installation's admin role first."""
+
+
+def _insert_user(
+    username: str,
+    password: str,
+    role: Role,
+    *,
+    invitation: Invitation | None = None,
+    claim_first: bool = False,
+) -> User:
+    """One transaction: the account, its invitation spent, or the first-admin claim."""
     user = User(
         username=normalise_username(username),
         password_hash=generate_password_hash(password),
@@ -44,17 +69,33 @@ def create_user(
     )
     db.session.add(user)
     try:
+        if claim_first:
+            db.session.add(SiteSetting(name=FIRST_ADMIN, value=user.username))
         if invitation is not None:
             db.session.flush()
             spend_invitation(invitation, user)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
+        if claim_first and _claimed_by_other():
+            raise _LostFirstClaim from None
         raise AppError(409, f"The username {user.username!r} is already taken.") from None
     except AppError:
         db.session.rollback()
         raise
     return user
+
+
+def _forget_stale_claim() -> None:
+    """Drop the claim left by an earlier first account once every account is gone."""
+    if stored(FIRST_ADMIN) is not None:
+        db.session.execute(delete(SiteSetting).where(SiteSetting.name == FIRST_ADMIN))
+        db.session.commit()
+
+
+def _claimed_by_other() -> bool:
+    """Whether a committed first-admin claim exists (another sign-up won the race)."""
+    return stored(FIRST_ADMIN) is not None
 
 
 def authenticate(username: str, password: str) -> User:
