@@ -52,17 +52,32 @@ class BeaconCount:
 
 
 def send_beacons(
-    base_url: str, path: str, tokens: list[str], threads: int, stop: threading.Event
+    base_url: str,
+    path: str,
+    tokens: list[str],
+    threads: int,
+    stop: threading.Event,
+    rate: float = 0.0,
 ) -> BeaconCount:
-    """Send beacons from ``threads`` keep-alive connections until ``stop`` is set."""
+    """Send beacons from ``threads`` keep-alive connections until ``stop`` is set.
+
+    ``rate`` paces them to that many a second in all (as many viewers' players would,
+    each sending one every 10 s); 0 sends as fast as the server answers.
+    """
     parts = urlsplit(base_url)
     count = BeaconCount()
     lock = threading.Lock()
+    gap = threads / rate if rate > 0 else 0.0
 
     def worker(offset: int) -> None:
         connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
         n = offset
+        due = time.monotonic() + gap * offset / threads
         while not stop.is_set():
+            if gap:
+                if stop.wait(max(0.0, due - time.monotonic())):
+                    break
+                due += gap
             token = tokens[n % len(tokens)]
             start = (n // len(tokens)) * 10 % 3000
             body = json.dumps({"token": token, "ranges": [[start, start + 10]]})

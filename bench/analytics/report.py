@@ -25,7 +25,14 @@ def render_section(args: argparse.Namespace, r: dict[str, Any], raw: Path, targe
         together=f"{r['ranges_with_beacons']['requests_per_s']:,.0f}",
         ratio=f"{r['ratio']:.2f}",
         target=target,
-        verdict="met" if r["ratio"] >= target else "not met",
+        verdict="met" if r["paced_ratio"] >= target else "not met",
+        rounds=len(r["paced_rounds"]),
+        paced_alone=_figures(r, "alone", "requests_per_s"),
+        paced=_figures(r, "with_beacons", "requests_per_s"),
+        paced_ratios=", ".join(f"{x['ratio']:.2f}" for x in r["paced_rounds"]),
+        paced_ratio=f"{r['paced_ratio']:.2f}",
+        paced_rate=f"{args.paced_rate:,.0f}",
+        beacons_paced=", ".join(f"{x['beacons']['per_second']:,.0f}" for x in r["paced_rounds"]),
         beacons=f"{r['beacons_alone']['per_second']:,.0f}",
         beacons_refused=r["beacons_alone"]["refused"],
         beacons_beside=f"{r['beacons_beside']['per_second']:,.0f}",
@@ -40,3 +47,8 @@ def render_section(args: argparse.Namespace, r: dict[str, Any], raw: Path, targe
         cpu=r["machine"].get("cpu", ""),
         raw=raw.name,
     )
+
+
+def _figures(r: dict[str, Any], part: str, name: str) -> str:
+    """One figure of each paced round, in order."""
+    return ", ".join(f"{x[part][name]:,.0f}" for x in r["paced_rounds"])

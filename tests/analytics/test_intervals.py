@@ -8,7 +8,7 @@ from datetime import date, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vidstream.analytics.intervals import BUCKETS, covered_buckets, merge, total
+from vidstream.analytics.intervals import BUCKETS, covered_buckets, covered_indices, merge, total
 from vidstream.analytics.tally import Figures, RawRow, Tally
 
 LIMIT = 2_000
@@ -57,6 +57,8 @@ def test_buckets_follow_the_half_coverage_rule(rs: list[tuple[int, int]], durati
         )
         expected.append(1 if covered >= 0.5 * width - 1e-6 else 0)
     assert covered_buckets(merge(clipped), duration) == expected
+    indices = covered_indices(merge(clipped), duration)
+    assert len(indices) == len(set(indices)) == sum(expected)  # each watched bucket once
 
 
 plays = st.lists(

@@ -40,14 +40,34 @@ def covered_buckets(merged: list[Range], duration_ms: int) -> list[int]:
     ``[i * duration / 100, (i + 1) * duration / 100)``; it is watched when at least
     :data:`BUCKET_COVERAGE` of it is covered.
     """
-    if duration_ms <= 0:
-        return [0] * BUCKETS
-    covered = [0.0] * BUCKETS
+    flags = [0] * BUCKETS
+    for i in covered_indices(merged, duration_ms):
+        flags[i] = 1
+    return flags
+
+
+def covered_indices(merged: list[Range], duration_ms: int) -> list[int]:
+    """The watched hundredths of :func:`covered_buckets`, as bucket numbers, each once.
+
+    The counting loop adds these to a day's retention one by one, so a view that
+    watched ten seconds of a long video costs a few additions, not a hundred: only a
+    range's first and last bucket can be partly covered, the ones between are whole
+    (and, the ranges being disjoint, no other range reaches them).
+    """
+    if duration_ms <= 0 or not merged:
+        return []
     width = duration_ms / BUCKETS
+    covered: dict[int, float] = {}
+    found: list[int] = []
     for start, end in merged:
         first = max(0, min(BUCKETS - 1, int(start / width)))
         last = max(0, min(BUCKETS - 1, int((end - 1) / width)))
-        for i in range(first, last + 1):
-            low, high = i * width, (i + 1) * width
-            covered[i] += max(0.0, min(end, high) - max(start, low))
-    return [1 if c >= BUCKET_COVERAGE * width else 0 for c in covered]
+        for i in (first, last) if last > first else (first,):
+            share = min(end, (i + 1) * width) - max(start, i * width)
+            if share > 0:
+                covered[i] = covered.get(i, 0.0) + share
+        if last > first + 1:
+            found.extend(range(first + 1, last))
+    need = BUCKET_COVERAGE * width
+    found.extend(i for i, share in covered.items() if share >= need)
+    return found

@@ -13,13 +13,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
-from vidstream.analytics.intervals import BUCKETS, Range, covered_buckets, merge
+from vidstream.analytics.intervals import BUCKETS, Range, covered_indices, merge
 
 
-@dataclass(frozen=True)
-class RawRow:
-    """One stored range and what it belongs to."""
+class RawRow(NamedTuple):
+    """One stored range and what it belongs to (a database row has the same shape)."""
 
     video_id: int
     share_id: int | None
@@ -72,31 +72,32 @@ class Tally:
 
     @classmethod
     def of(cls, rows: Iterable[RawRow], durations_ms: dict[int, int]) -> Tally:
-        """Count ``rows``; ``durations_ms`` gives each video's length for retention."""
-        plays: dict[tuple[int, str], _Play] = {}
-        for row in rows:
-            play = plays.get((row.video_id, row.play))
-            if play is None:
-                play = _Play(row.video_id, row.share_id, row.day, row.viewer)
-                plays[(row.video_id, row.play)] = play
-            play.ranges.append((row.start_ms, row.end_ms))
-            if play.last_seen is None or row.received_at > play.last_seen:
-                play.last_seen = row.received_at
+        """Count ``rows``; ``durations_ms`` gives each video's length for retention.
+
+        Live figures count up to a day's raw rows on every stats query, so this loop
+        is kept lean: rows are read as plain tuples, and a view adds only the buckets
+        it covered to the retention counts.
+        """
+        plays = _plays(rows)
         tally = cls()
         viewers: dict[tuple[str, int, date], set[str]] = defaultdict(set)
         for play in plays.values():
             merged = merge(play.ranges)
-            buckets = covered_buckets(merged, durations_ms.get(play.video_id, 0))
+            buckets = covered_indices(merged, durations_ms.get(play.video_id, 0))
             watched = sum(end - start for start, end in merged)
             keys = [("video", play.video_id, play.day)]
             if play.share_id is not None:
                 keys.append(("share", play.share_id, play.day))
             for kind, ident, day in keys:
                 table = tally.videos if kind == "video" else tally.shares
-                figures = table.setdefault((ident, day), Figures())
+                figures = table.get((ident, day))
+                if figures is None:
+                    figures = table[(ident, day)] = Figures()
                 figures.views += 1
                 figures.watch_ms += watched
-                figures.retention = [a + b for a, b in zip(figures.retention, buckets, strict=True)]
+                retention = figures.retention
+                for i in buckets:
+                    retention[i] += 1
                 if play.last_seen and (
                     figures.last_seen is None or play.last_seen > figures.last_seen
                 ):
@@ -105,6 +106,19 @@ class Tally:
         for (kind, ident, day), names in viewers.items():
             (tally.videos if kind == "video" else tally.shares)[(ident, day)].viewers = len(names)
         return tally
+
+
+def _plays(rows: Iterable[RawRow]) -> dict[tuple[int, str], _Play]:
+    """The rows grouped by view (one play of one video), with its latest beacon's time."""
+    plays: dict[tuple[int, str], _Play] = {}
+    for video_id, share_id, day, play_id, viewer, start, end, received in rows:
+        play = plays.get((video_id, play_id))
+        if play is None:
+            play = plays[(video_id, play_id)] = _Play(video_id, share_id, day, viewer)
+        play.ranges.append((start, end))
+        if play.last_seen is None or received > play.last_seen:
+            play.last_seen = received
+    return plays
 
 
 def encode_retention(counts: list[int]) -> str:
