@@ -44,6 +44,8 @@ class MediaInfo:
     visibility: str = Visibility.PRIVATE.value
     recipient_ids: tuple[int, ...] = ()
     title: str = ""
+    # A disabled owner's videos are seen by nobody (web/video_access.py).
+    owner_disabled: bool = False
 
     @property
     def playable(self) -> bool:
@@ -85,21 +87,26 @@ def _ids(joined: str | None) -> tuple[int, ...]:
 
 # Built once: only the columns serving needs, the id bound per request, so a cold media
 # request costs one small query and no ORM object.
-_MEDIA_QUERY = select(
-    Video.public_id,
-    Video.owner_id,
-    Video.size_bytes,
-    Video.etag,
-    Video.updated_at,
-    Video.status,
-    Video.assets_version,
-    Video.renditions,
-    Video.poster_ready,
-    Video.storyboard_ready,
-    Video.visibility,
-    Video.title,
-    _RECIPIENTS,
-).where(Video.public_id == bindparam("public_id"))
+_MEDIA_QUERY = (
+    select(
+        Video.public_id,
+        Video.owner_id,
+        Video.size_bytes,
+        Video.etag,
+        Video.updated_at,
+        Video.status,
+        Video.assets_version,
+        Video.renditions,
+        Video.poster_ready,
+        Video.storyboard_ready,
+        Video.visibility,
+        Video.title,
+        User.disabled_at,
+        _RECIPIENTS,
+    )
+    .join(User, User.id == Video.owner_id)
+    .where(Video.public_id == bindparam("public_id"))
+)
 
 
 def _from_row(row: Any) -> MediaInfo:
@@ -118,6 +125,7 @@ def _from_row(row: Any) -> MediaInfo:
         visibility=row.visibility.value,
         recipient_ids=_ids(row[-1]),
         title=row.title,
+        owner_disabled=row.disabled_at is not None,
     )
 
 
@@ -145,6 +153,17 @@ def forget_media(public_id: str) -> None:
     cache = _cache()
     if cache is not None:
         cache.delete(_key(public_id))
+
+
+def forget_owner_media(owner_id: int) -> None:
+    """Drop the cached facts of every video of ``owner_id`` (the account was disabled
+    or enabled again: the facts carry the owner's standing)."""
+    cache = _cache()
+    if cache is None:
+        return
+    ids = db.session.scalars(select(Video.public_id).where(Video.owner_id == owner_id)).all()
+    for start in range(0, len(ids), 500):
+        cache.delete(*(_key(public_id) for public_id in ids[start : start + 500]))
 
 
 @dataclass(frozen=True)
@@ -211,6 +230,8 @@ def _epoch_key(user_id: int) -> str:
 
 
 EPOCH_SECONDS = 86400
+# Built once, run on the connection: without Redis every signed-in media request asks it.
+_EPOCH_QUERY = select(User.session_epoch, User.disabled_at).where(User.id == bindparam("user_id"))
 
 
 def user_epoch(user_id: int) -> int | None:
@@ -226,9 +247,7 @@ def user_epoch(user_id: int) -> int | None:
         if raw is not None:
             value = int(raw)
             return None if value < 0 else value
-    row = db.session.execute(
-        select(User.session_epoch, User.disabled_at).where(User.id == user_id)
-    ).first()
+    row = db.session.connection().execute(_EPOCH_QUERY, {"user_id": user_id}).first()
     epoch = -1 if row is None or row.disabled_at is not None else int(row.session_epoch)
     if cache is not None:
         cache.set(_epoch_key(user_id), epoch, ex=EPOCH_SECONDS, nx=True)

@@ -83,15 +83,20 @@ def failed_try(response: Response) -> bool:
     return response.status_code >= 400
 
 
+def _never_limited() -> bool:
+    """Requests no limit applies to, default or per route: media, static, ops, OPTIONS.
+
+    Media bytes (a player sends many Range requests), static files, and the probes
+    and scrapes of the monitoring system never count against a limit.
+    """
+    return not path_kind(request.path).rate_limited or request.method == "OPTIONS"
+
+
 def _exempt() -> bool:
-    # Media bytes (a player sends many Range requests), static files, and the probes
-    # and scrapes of the monitoring system never count against a limit.
-    kind = path_kind(request.path)
-    if not kind.rate_limited or request.method == "OPTIONS":
-        return True
+    """Requests the default limit skips (per-route limits still apply)."""
     # tus chunks and offset checks of an upload already created (and counted): a fast
     # link sends many, and each is bound to its owner's upload, size and quota.
-    return kind is PathKind.UPLOADS and request.method in ("PATCH", "HEAD")
+    return path_kind(request.path) is PathKind.UPLOADS and request.method in ("PATCH", "HEAD")
 
 
 def _limit(field: str) -> Callable[[], str]:
@@ -147,6 +152,9 @@ def init_limits(app: Flask, settings: Settings) -> None:
         in_memory_fallback_enabled=False,
     )
     limiter.init_app(app)
+    # Checked before the limiter resolves any limit: media bytes and static files skip
+    # it outright (a player's Range requests are the byte path's hot loop).
+    limiter.request_filter(_never_limited)
     for rule in ROUTE_LIMITS:
         view = app.view_functions.get(rule.endpoint)
         if view is None:

@@ -28,7 +28,7 @@ from flask import abort, request
 from sqlalchemy import select
 
 from vidstream.extensions import db
-from vidstream.media_index import LinkInfo, MediaInfo, link_info, media_info, user_epoch
+from vidstream.media_index import LinkInfo, MediaInfo, link_info, media_info
 from vidstream.models import Video, Visibility
 from vidstream.web.access import current_user_id, refuse_invalid_token, sign_in_redirect
 from vidstream.web.errors import AppError, wants_json
@@ -111,14 +111,14 @@ def allowed(action: Action, viewer: Viewer) -> bool:
 def viewer_of(info: MediaInfo, link: LinkInfo | None = None) -> Viewer | None:
     """What kind of viewer the caller is for the video ``info``, or None (a stranger).
 
-    A disabled (or deleted) owner's videos are seen by nobody: their links, shares and
-    public pages stop at once. The owner's standing is one Redis GET when warm, and
-    disabling an account publishes it (media_index.publish_epoch).
+    A disabled owner's videos are seen by nobody: their links, shares and public
+    pages stop at once (the owner's standing is part of the video's cached facts,
+    which disabling or enabling the account drops).
     """
     user_id = current_user_id()
     if user_id is not None and user_id == info.owner_id:
         return Viewer(ViewerKind.OWNER, user_id)
-    if user_epoch(info.owner_id) is None:
+    if info.owner_disabled:
         return None
     visibility = Visibility(info.visibility)
     if link is not None and link.video_public_id == info.public_id and visibility.links_work:

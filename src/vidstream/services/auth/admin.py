@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from vidstream import current
 from vidstream.extensions import db
 from vidstream.jobs.reprocess import Reprocessed, reprocess
-from vidstream.media_index import forget_media, publish_epoch
+from vidstream.media_index import forget_media, forget_owner_media, publish_epoch
 from vidstream.models import AccessToken, Role, User, Video, VideoStatus
 from vidstream.models.base import utcnow
 from vidstream.web.errors import AppError
@@ -144,6 +144,7 @@ def change_user(username: str, change: Change, acting_id: int) -> User:
     db.session.commit()
     if change.disabled is not None:
         publish_epoch(user.id, None if user.disabled else user.session_epoch)
+        forget_owner_media(user.id)
     log.info("admin %d changed account %s: %s", acting_id, user.username, change)
     return user
 
