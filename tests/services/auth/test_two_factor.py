@@ -37,9 +37,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 def _second_step(auth: AuthActions, code: str) -> object:
-    return auth.client.post(
-        "/signin/second-factor", data={"code": code, "csrf_token": auth.csrf()}
-    )
+    return auth.client.post("/signin/second-factor", data={"code": code, "csrf_token": auth.csrf()})
 
 
 def _signed_in(auth: AuthActions) -> bool:
@@ -108,8 +106,11 @@ def test_a_recovery_code_signs_in_once(app: Flask, auth: AuthActions, clock: Clo
     with app.app_context():
         used = db.session.scalars(select(RecoveryCode.used_at)).all()
         assert sum(1 for u in used if u is not None) == 2
-        assert all(c not in str(h) for c in codes for h in db.session.scalars(
-            select(RecoveryCode.code_hash)))
+        assert all(
+            c not in str(h)
+            for c in codes
+            for h in db.session.scalars(select(RecoveryCode.code_hash))
+        )
 
 
 def test_the_pending_sign_in_expires(
@@ -144,9 +145,7 @@ def test_new_recovery_codes_need_a_code_and_replace_the_old(
     assert _second_step(auth, old[0]).status_code == 422
 
 
-def test_creating_a_token_needs_a_current_code(
-    app: Flask, auth: AuthActions, clock: Clock
-) -> None:
+def test_creating_a_token_needs_a_current_code(app: Flask, auth: AuthActions, clock: Clock) -> None:
     auth.signup()
     secret, codes = turn_on_totp(auth, clock.moment)
     assert "Code from your authenticator app" in auth.client.get("/tokens").get_data(True)
@@ -157,7 +156,11 @@ def test_creating_a_token_needs_a_current_code(
         assert refused.status_code == 422
     made = auth.client.post(
         "/tokens",
-        data={"name": "script", "code": code_at(secret, clock.next_step()), "csrf_token": auth.csrf()},
+        data={
+            "name": "script",
+            "code": code_at(secret, clock.next_step()),
+            "csrf_token": auth.csrf(),
+        },
     )
     assert made.status_code == 201
 
@@ -183,9 +186,7 @@ def test_turning_off_needs_the_password_and_a_code(
     assert _signed_in(auth)
 
 
-def test_required_two_factor_sends_accounts_to_set_one_up(
-    app: Flask, clock: Clock
-) -> None:
+def test_required_two_factor_sends_accounts_to_set_one_up(app: Flask, clock: Clock) -> None:
     admin = AuthActions(app.test_client())
     admin.signup("root")
     saved = admin.client.post(
