@@ -82,9 +82,7 @@ class RevokeTokenForm(FlaskForm):
 
 
 def _code(label: str) -> StringField:
-    return StringField(
-        label, validators=[InputRequired(message="Type the code."), Length(max=64)]
-    )
+    return StringField(label, validators=[InputRequired(message="Type the code."), Length(max=64)])
 
 
 class CodeForm(FlaskForm):
