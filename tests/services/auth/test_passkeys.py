@@ -3,13 +3,16 @@ the second step, passwordless sign-in, and challenges that serve once."""
 
 from __future__ import annotations
 
+from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import select
 
 from tests.support.accounts import AuthActions
 from tests.support.passkey_device import PasskeyDevice, add_passkey, sign_in_with_passkey
+from vidstream import current
+from vidstream.cli import main
 from vidstream.extensions import db
-from vidstream.models import PasskeyCredential
+from vidstream.models import PasskeyCredential, TotpFactor
 
 
 def _signed_in_as(auth: AuthActions) -> str | None:
@@ -103,3 +106,25 @@ def test_a_stranger_cannot_remove_a_passkey(
     assert taken.status_code == 404
     with app.app_context():
         assert db.session.scalars(select(PasskeyCredential.id)).one() == passkey_id
+
+
+def test_the_operator_removes_every_second_factor(app: Flask, auth: AuthActions) -> None:
+    auth.signup()
+    assert add_passkey(auth, PasskeyDevice()).status_code == 201
+    auth.client.post("/account/two-factor/totp", data={"csrf_token": auth.csrf()})
+    settings = current.settings(app)
+    env = {
+        "VIDSTREAM_DATA_DIR": str(settings.data_dir),
+        "VIDSTREAM_DATABASE_URL": settings.database_url,
+        "VIDSTREAM_SECRET_KEY": settings.secret_key,
+    }
+    missing = CliRunner().invoke(main, ["users", "reset-second-factors", "nobody"], env=env)
+    assert missing.exit_code == 1
+    reset = CliRunner().invoke(main, ["users", "reset-second-factors", "Alice"], env=env)
+    assert reset.exit_code == 0, reset.output
+    with app.app_context():
+        assert db.session.scalars(select(PasskeyCredential)).all() == []
+        assert db.session.scalars(select(TotpFactor)).all() == []
+    auth.signout()
+    assert auth.signin().status_code == 302
+    assert _signed_in_as(auth) == "alice"

@@ -13,12 +13,12 @@ from __future__ import annotations
 import time
 
 from flask import redirect, session
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from werkzeug.wrappers import Response
 
 from vidstream.extensions import db
 from vidstream.models import PasskeyCredential, User
-from vidstream.services.auth.totp import totp_on
+from vidstream.services.auth.totp import totp_on, turn_off
 from vidstream.web.permissions import SETUP_SECOND_FACTOR
 from vidstream.web.sessions import start_session
 from vidstream.web.site import two_factor_required
@@ -89,3 +89,10 @@ def complete_sign_in(user: User, target: str | None) -> Response:
 def second_factor_set_up() -> None:
     """The account now has a second factor: the setup-only restriction ends."""
     session.pop(SETUP_SECOND_FACTOR, None)
+
+
+def remove_second_factors(user_id: int) -> None:
+    """Forget the account's authenticator app, recovery codes and passkeys (the operator's
+    way back in for someone who lost them all)."""
+    db.session.execute(delete(PasskeyCredential).where(PasskeyCredential.user_id == user_id))
+    turn_off(user_id)

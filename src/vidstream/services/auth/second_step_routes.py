@@ -20,8 +20,6 @@ from vidstream.web.errors import AppError
 from vidstream.web.ratelimits import count_sign_in_attempt
 from vidstream.web.urls import service_url
 
-EXPIRED_STEP = "The sign-in took too long. Sign in again."
-
 
 @bp.route("/signin/second-factor", methods=["GET", "POST"])
 def signin_second_factor() -> Response | tuple[str, int]:
@@ -53,8 +51,9 @@ def signin_second_factor() -> Response | tuple[str, int]:
 def signin_passkey_options() -> Response:
     """Options for the browser to sign in with a passkey (second step or passwordless)."""
     user = pending_user()
-    if user is None and PENDING in session:
-        raise AppError(400, EXPIRED_STEP, code="second_step_expired")
+    if user is None:
+        # A second step that ran out becomes a passwordless sign-in (stricter: verified).
+        session.pop(PENDING, None)
     options = passkeys.authentication_options(
         user.id if user is not None else None, int(time.time())
     )
