@@ -210,3 +210,19 @@ def test_required_two_factor_sends_accounts_to_set_one_up(app: Flask, clock: Clo
     admin.signout()
     assert admin.signin("root").headers["Location"].endswith("/account/two-factor")
     assert admin.client.get("/stream").status_code == 302
+
+
+@pytest.mark.parametrize("settings_overrides", [{"limit_signin_user": "4/minute"}])
+def test_wrong_codes_count_against_the_sign_in_limit(
+    app: Flask, auth: AuthActions, clock: Clock
+) -> None:
+    auth.signup()
+    secret, _ = turn_on_totp(auth, clock.moment)
+    auth.signout()
+    auth.signin()  # a right password is given back: it does not count
+    answers = [_second_step(auth, "000000").status_code for _ in range(4)]
+    assert answers == [422, 422, 422, 422]
+    # The limit is reached: even the right code now waits.
+    refused = _second_step(auth, code_at(secret, clock.next_step()))
+    assert refused.status_code == 429
+    assert not _signed_in(auth)
