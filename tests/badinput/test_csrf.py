@@ -8,8 +8,9 @@ show that the refusals were about the token and nothing else.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -20,7 +21,9 @@ from sqlalchemy import select
 from tests.support.accounts import AuthActions
 from tests.support.corpus import labelled
 from tests.support.leftovers import nothing_left_behind
+from tests.support.passkey_device import PasskeyDevice, add_passkey
 from tests.support.tus import OCTETS, TUS_RESUMABLE, Tus
+from tests.support.two_factor import SECRET, code_at, turn_on_totp
 from vidstream.extensions import db
 from vidstream.models import AccessToken, Role
 from vidstream.services.auth.invitations import create_invitation
@@ -47,6 +50,7 @@ class Site:
     invite_token: str
     collection_id: str
     invite_id: int
+    device: PasskeyDevice = field(default_factory=PasskeyDevice)
 
 
 @pytest.fixture
@@ -151,6 +155,14 @@ def json_script(method: str, path: Callable[[Site], str], body: str) -> Send:
     return script(method, path, {"Content-Type": "application/json"}, body.encode())
 
 
+def _setup_code(browser: AuthActions) -> str:
+    """Start an authenticator setup and read the code its secret gives now."""
+    browser.client.post("/account/two-factor/totp", data={"csrf_token": browser.csrf()})
+    found = SECRET.search(browser.client.get("/account/two-factor").get_data(as_text=True))
+    assert found is not None
+    return code_at(found.group(1), time.time())
+
+
 def upload_form(site: Site, browser: AuthActions, token: str | None) -> Any:
     """The upload form's multipart post of a valid MP4."""
     with open(site.sample, "rb") as fh:
@@ -158,6 +170,56 @@ def upload_form(site: Site, browser: AuthActions, token: str | None) -> Any:
         if token is not None:
             data["csrf_token"] = token
         return browser.client.post("/upload", data=data)
+
+
+def right_token(browser: AuthActions, token: str | None) -> bool:
+    """Whether ``token`` is the browser's own (the one case that may change anything)."""
+    return token is not None and token == browser.csrf()
+
+
+def with_totp(then: Callable[[Site, str], Send]) -> Send:
+    """A form needing an authenticator code: with the right token, alice turns one on first."""
+
+    def send(site: Site, browser: AuthActions, token: str | None) -> Any:
+        code = ""
+        if right_token(browser, token):
+            secret, _codes = turn_on_totp(browser, time.time())
+            code = code_at(secret, time.time() + 30)
+        return then(site, code)(site, browser, token)
+
+    return send
+
+
+def with_passkey(then: Callable[[Site, int], Send]) -> Send:
+    """A write on alice's passkey: with the right token, she registers one first."""
+
+    def send(site: Site, browser: AuthActions, token: str | None) -> Any:
+        passkey_id = 999999
+        if right_token(browser, token):
+            passkey_id = add_passkey(site.alice, site.device).get_json()["passkey"]["id"]
+        return then(site, passkey_id)(site, browser, token)
+
+    return send
+
+
+def passkey_answer(registering: bool) -> Send:
+    """The passkey script's JSON post of an answer to options it asked for."""
+
+    def send(site: Site, browser: AuthActions, token: str | None) -> Any:
+        headers = {"Accept": "application/json"}
+        body: dict[str, Any] = {"credential": {}}
+        if right_token(browser, token):
+            if not registering:
+                add_passkey(site.alice, site.device)
+            ask = "/account/passkeys/options" if registering else "/signin/passkey/options"
+            options = browser.client.post(ask, headers={**headers, "X-CSRFToken": token})
+            answer = site.device.create if registering else site.device.get
+            body = {"name": "key", "credential": answer(options.get_json())}
+        path = "/account/passkeys" if registering else "/signin/passkey"
+        sent = {**headers, **({"X-CSRFToken": token} if token is not None else {})}
+        return browser.client.post(path, json=body, headers=sent)
+
+    return send
 
 
 WRITES: dict[str, Write] = {
@@ -220,6 +282,45 @@ WRITES: dict[str, Write] = {
         ),
     ),
     "auth.tokens_create": Write(True, form(lambda s: "/tokens", {"name": "stolen"})),
+    "auth.totp_setup": Write(True, form(lambda s: "/account/two-factor/totp")),
+    "auth.totp_confirm": Write(
+        True,
+        lambda site, browser, token: form(
+            lambda s: "/account/two-factor/totp/confirm",
+            {"code": _setup_code(browser) if right_token(browser, token) else "123456"},
+        )(site, browser, token),
+    ),
+    "auth.recovery_regenerate": Write(
+        True,
+        with_totp(
+            lambda s, code: form(
+                lambda s: "/account/two-factor/recovery", {"regenerate-code": code}
+            )
+        ),
+    ),
+    "auth.totp_disable": Write(
+        True,
+        with_totp(
+            lambda s, code: form(
+                lambda s: "/account/two-factor/totp/off", {"password": PASSWORD, "code": code}
+            )
+        ),
+    ),
+    "auth.passkey_options": Write(
+        True, script("POST", lambda s: "/account/passkeys/options", {"Accept": "application/json"})
+    ),
+    "auth.passkey_register": Write(True, passkey_answer(registering=True)),
+    "auth.passkey_remove": Write(
+        True,
+        with_passkey(lambda s, key: form(lambda s: f"/account/passkeys/{key}/remove")),
+    ),
+    "auth.signin_second_factor": Write(
+        False, form(lambda s: "/signin/second-factor", {"code": "123456"})
+    ),
+    "auth.signin_passkey_options": Write(
+        False, script("POST", lambda s: "/signin/passkey/options", {"Accept": "application/json"})
+    ),
+    "auth.signin_passkey": Write(False, passkey_answer(registering=False)),
     "auth.tokens_revoke": Write(True, form(lambda s: f"/tokens/{s.token_id}/revoke")),
     "upload.upload": Write(True, upload_form),
     "stream.delete": Write(True, form(lambda s: f"/stream/{s.video_id}/delete")),

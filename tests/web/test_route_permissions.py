@@ -33,6 +33,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "upload_id": "no-such-upload",
     "token_id": 999999,
     "invitation_id": 999999,
+    "passkey_id": 999999,
     "filename": "vidstream.css",
     "username": "nobody-here",
     "collection_id": "no-such-collection",

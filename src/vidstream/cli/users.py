@@ -13,6 +13,7 @@ from vidstream.models import Role, User
 from vidstream.services.auth.forms import USERNAME_RULE
 from vidstream.services.auth.invitations import MAX_DAYS, create_invitation
 from vidstream.services.auth.logic import create_user
+from vidstream.services.auth.second_step import remove_second_factors
 from vidstream.web.errors import AppError
 from vidstream.web.urls import absolute_url
 
@@ -68,3 +69,15 @@ def list_users() -> None:
         for user in db.session.scalars(select(User).order_by(User.username)):
             state = "  (disabled)" if user.disabled else ""
             click.echo(f"{user.username}  {user.role.value}{state}")
+
+
+@users_group.command("reset-second-factors")
+@click.argument("username")
+def reset_second_factors(username: str) -> None:
+    """Remove an account's authenticator app, recovery codes and passkeys."""
+    with create_app().app_context():
+        user = db.session.scalar(select(User).where(User.username == username.lower()))
+        if user is None:
+            raise click.ClickException(f"No account is named {username!r}.")
+        remove_second_factors(user.id)
+        click.echo(f"{user.username} now signs in with the password alone")

@@ -9,6 +9,7 @@ from vidstream.models.analytics import (
 from vidstream.models.base import Base
 from vidstream.models.library import Collection, CollectionItem, VideoTag
 from vidstream.models.search import VideoSearch
+from vidstream.models.second_factor import PasskeyCredential, RecoveryCode, TotpFactor
 from vidstream.models.share import Share, ShareKind
 from vidstream.models.site import Invitation, SiteSetting
 from vidstream.models.token import AccessToken
@@ -24,12 +25,15 @@ __all__ = [
     "Collection",
     "CollectionItem",
     "Invitation",
+    "PasskeyCredential",
     "ProcessingStep",
+    "RecoveryCode",
     "Role",
     "Share",
     "ShareDailyStats",
     "ShareKind",
     "SiteSetting",
+    "TotpFactor",
     "Upload",
     "User",
     "Video",

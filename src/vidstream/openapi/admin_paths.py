@@ -112,6 +112,10 @@ ADMIN_SCHEMAS: dict[str, Object] = {
             },
             "default_quota_bytes": _up_to(MAX_QUOTA),
             "default_daily_uploads": _up_to(MAX_DAILY),
+            "require_two_factor": {
+                "type": "boolean",
+                "description": "Whether every account must have a second factor.",
+            },
         }
     ),
     "SiteSettingsEnvelope": _strict({"settings": schema_ref("SiteSettings")}),
@@ -121,6 +125,7 @@ ADMIN_SCHEMAS: dict[str, Object] = {
                 "signup": {"anyOf": [SIGNUP, {"type": "null"}]},
                 "default_quota_bytes": _up_to(MAX_QUOTA, nullable=True),
                 "default_daily_uploads": _up_to(MAX_DAILY, nullable=True),
+                "require_two_factor": {"type": ["boolean", "null"]},
             },
             required=[],
         ),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 import logging
 
-from flask import Flask, abort, request
+from flask import Flask, abort, redirect, request, session
 
 from vidstream.models import Role
 from vidstream.web.access import (
@@ -28,6 +28,7 @@ from vidstream.web.access import (
     sign_in_redirect,
 )
 from vidstream.web.errors import AppError, wants_json
+from vidstream.web.urls import service_url
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,18 @@ ROUTE_PERMISSIONS: dict[str, Need] = {
     "auth.tokens": B,
     "auth.tokens_create": B,
     "auth.tokens_revoke": B,
+    # second factors: the account's own, and the sign-in steps that use them
+    "auth.two_factor": B,
+    "auth.totp_setup": B,
+    "auth.totp_confirm": B,
+    "auth.recovery_regenerate": B,
+    "auth.totp_disable": B,
+    "auth.passkey_options": B,
+    "auth.passkey_register": B,
+    "auth.passkey_remove": B,
+    "auth.signin_second_factor": A,
+    "auth.signin_passkey_options": A,
+    "auth.signin_passkey": A,
     # the admin console and its API
     "auth.api_admin_users": ADM,
     "auth.api_admin_user_change": ADM,
@@ -155,6 +168,25 @@ ROUTE_PERMISSIONS: dict[str, Need] = {
 
 ROLE_NEEDED = {Need.MEMBER: Role.MEMBER, Need.ADMIN: Role.ADMIN}
 
+# Set in the session of an account that must set up a second factor before anything
+# else (the "require two-factor sign-in" site setting); these endpoints stay open to it.
+SETUP_SECOND_FACTOR = "setup_second_factor"
+OPEN_DURING_SETUP = frozenset(
+    {
+        "static",
+        "ops.healthz",
+        "ops.readyz",
+        "ops.metrics_endpoint",
+        "auth.signout",
+        "auth.api_session",
+        "auth.two_factor",
+        "auth.totp_setup",
+        "auth.totp_confirm",
+        "auth.passkey_options",
+        "auth.passkey_register",
+    }
+)
+
 
 def required(endpoint: str) -> Need | None:
     """What ``endpoint`` needs, or None when it was never declared."""
@@ -174,6 +206,7 @@ def check_route_permission() -> None:
     if need is None:
         log.error("endpoint %s has no declared permission (web/permissions.py)", endpoint)
         raise AppError(403, "This address is not open to anyone.", code="undeclared_route")
+    check_second_factor_setup(endpoint)
     if need is Need.ANYONE:
         return
     if current_user_id() is None:
@@ -193,6 +226,24 @@ def check_route_permission() -> None:
             f"Your account's role ({role.value}) does not allow this; it needs {wanted.value}.",
             code="role_required",
         )
+
+
+def check_second_factor_setup(endpoint: str) -> None:
+    """Send a session that must set up a second factor to do that first.
+
+    A page asked for with GET goes to the setup page; anything else is a 403.
+    """
+    if not session.get(SETUP_SECOND_FACTOR) or authenticated_by_token():
+        return
+    if endpoint in OPEN_DURING_SETUP:
+        return
+    if request.method in ("GET", "HEAD") and not wants_json():
+        abort(redirect(service_url("auth.two_factor")))
+    raise AppError(
+        403,
+        "This site requires two-factor sign-in: set up an authenticator app or a passkey first.",
+        code="second_factor_required",
+    )
 
 
 def init_permissions(app: Flask) -> None:

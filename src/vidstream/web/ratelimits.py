@@ -119,6 +119,9 @@ class RouteLimit:
 ROUTE_LIMITS = (
     RouteLimit("auth.signin", "limit_signin_ip", client_address),
     RouteLimit("auth.signup", "limit_signup_ip", client_address),
+    # The second step and passkey sign-in: per address here, per name in the view.
+    RouteLimit("auth.signin_second_factor", "limit_signin_ip", client_address),
+    RouteLimit("auth.signin_passkey", "limit_signin_ip", client_address),
     RouteLimit("upload.upload", "limit_upload_user", user_or_address, shared="uploads"),
     RouteLimit("upload.tus.tus_create", "limit_upload_user", user_or_address, shared="uploads"),
     # Password tries on a share link, its page and its embed alike; right ones are free.

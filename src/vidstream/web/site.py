@@ -1,7 +1,8 @@
 """Site settings an administrator changes in the console, over the environment's defaults.
 
-Three values live in the ``site_settings`` table: the sign-up mode, the default
-storage quota and the default daily upload limit. A value an administrator saved
+Four values live in the ``site_settings`` table: the sign-up mode, the default
+storage quota, the default daily upload limit and whether every account must have a
+second factor (off unless an administrator turns it on). A value an administrator saved
 wins; without one, the environment's (``VIDSTREAM_SIGNUP``,
 ``VIDSTREAM_USER_QUOTA_BYTES``) applies. Without either, sign-up is open on an empty
 installation (so its first account, which becomes the admin, can be made) and by
@@ -23,6 +24,7 @@ SIGNUP_MODES = ("open", "invite", "closed")
 SIGNUP = "signup"
 DEFAULT_QUOTA = "default_quota_bytes"
 DEFAULT_DAILY_UPLOADS = "default_daily_uploads"
+REQUIRE_TWO_FACTOR = "require_two_factor"
 
 
 def stored(name: str) -> str | None:
@@ -76,6 +78,11 @@ def default_daily_uploads() -> int:
     return _int_setting(DEFAULT_DAILY_UPLOADS) or 0
 
 
+def two_factor_required() -> bool:
+    """Whether an administrator requires a second factor of every account."""
+    return stored(REQUIRE_TWO_FACTOR) == "1"
+
+
 @dataclass(frozen=True)
 class SiteValues:
     """The site settings as the console shows them."""
@@ -84,6 +91,7 @@ class SiteValues:
     default_quota_bytes: int
     default_daily_uploads: int
     signup_from: str  # "console", "environment" or "default"
+    require_two_factor: bool = False
 
 
 def site_values() -> SiteValues:
@@ -95,7 +103,9 @@ def site_values() -> SiteValues:
         if current.settings().signup
         else "default"
     )
-    return SiteValues(signup_mode(), default_quota(), default_daily_uploads(), source)
+    return SiteValues(
+        signup_mode(), default_quota(), default_daily_uploads(), source, two_factor_required()
+    )
 
 
 def account_limits(user_id: int) -> tuple[int, int]:

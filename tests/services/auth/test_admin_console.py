@@ -195,6 +195,7 @@ def test_site_settings_form(app: Flask, admin: AuthActions) -> None:
         "signup_from": "console",
         "default_quota_bytes": 100 * MIB,
         "default_daily_uploads": 4,
+        "require_two_factor": False,
     }
     assert AuthActions(app.test_client()).signup("eve").status_code == 403
     bad = _post(admin, "/admin/settings", signup="sometimes", default_daily_uploads="-2")

@@ -10,5 +10,7 @@ from vidstream.services.auth import (  # noqa: E402,F401  (registers the views)
     admin_pages,
     admin_site_pages,
     routes,
+    second_step_routes,
     token_routes,
+    two_factor_routes,
 )

@@ -125,6 +125,7 @@ def settings_json(values: SiteValues) -> dict[str, Any]:
         "signup_from": values.signup_from,
         "default_quota_bytes": values.default_quota_bytes,
         "default_daily_uploads": values.default_daily_uploads,
+        "require_two_factor": values.require_two_factor,
     }
 
 

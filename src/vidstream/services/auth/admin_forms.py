@@ -7,7 +7,7 @@ that :mod:`.admin` and the API take. An empty quota or limit means the site's de
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -81,6 +81,7 @@ class SiteSettingsForm(FlaskForm):
     signup = SelectField("Sign-up", choices=[SelectChoice(m, m.capitalize()) for m in SIGNUP_MODES])
     default_quota_mib = _mib("Default quota (MiB; 0: no limit)")
     default_daily_uploads = _daily("Default uploads per day (0: no limit)")
+    require_two_factor = BooleanField("Require two-factor sign-in for every account")
 
 
 class InvitationForm(FlaskForm):

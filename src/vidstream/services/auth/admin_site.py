@@ -19,6 +19,7 @@ from vidstream.web.errors import AppError
 from vidstream.web.site import (
     DEFAULT_DAILY_UPLOADS,
     DEFAULT_QUOTA,
+    REQUIRE_TWO_FACTOR,
     SIGNUP,
     SIGNUP_MODES,
     SiteValues,
@@ -28,12 +29,21 @@ from vidstream.web.site import (
 
 log = logging.getLogger(__name__)
 
-# Field name (API and form) -> stored setting name and the largest number it takes.
+# Field name (API and form) -> stored setting name and the largest number it takes
+# (None: the sign-up mode; 1: a yes or no, stored as "1" or no row at all).
 SITE_FIELDS: dict[str, tuple[str, int | None]] = {
     "signup": (SIGNUP, None),
     "default_quota_bytes": (DEFAULT_QUOTA, MAX_QUOTA),
     "default_daily_uploads": (DEFAULT_DAILY_UPLOADS, MAX_DAILY),
+    "require_two_factor": (REQUIRE_TWO_FACTOR, 1),
 }
+
+
+def _switch(field: str, value: object) -> str | None:
+    """A yes-or-no setting as stored: "1" for yes, no row for no."""
+    if type(value) is not bool:
+        raise AppError(400, f"{field} is true or false.")
+    return "1" if value else None
 
 
 def site_change(body: object) -> dict[str, str | None]:
@@ -45,6 +55,8 @@ def site_change(body: object) -> dict[str, str | None]:
         name, top = SITE_FIELDS[field]
         if value is None:
             change[name] = None
+        elif top == 1:
+            change[name] = _switch(field, value)
         elif top is None:
             if value not in SIGNUP_MODES:
                 raise AppError(400, f"signup is one of: {', '.join(SIGNUP_MODES)}.")

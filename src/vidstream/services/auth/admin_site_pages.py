@@ -67,6 +67,7 @@ def _settings_page(form: SiteSettingsForm | None = None, status: int = 200) -> P
         signup=values.signup,
         default_quota_mib=values.default_quota_bytes // MIB,
         default_daily_uploads=values.default_daily_uploads,
+        require_two_factor=values.require_two_factor,
     )
     return render_template("admin/settings.html", form=form, values=values), status
 
@@ -89,6 +90,7 @@ def admin_settings_save() -> Response | Page:
                 "signup": form.signup.data,
                 "default_quota_bytes": mib_to_bytes(form.default_quota_mib.data),
                 "default_daily_uploads": form.default_daily_uploads.data,
+                "require_two_factor": bool(form.require_two_factor.data),
             }
         )
     except AppError as error:

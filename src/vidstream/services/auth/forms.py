@@ -73,7 +73,36 @@ class TokenForm(FlaskForm):
         "Token name",
         validators=[InputRequired(), Length(max=100, message="Names are at most 100 characters.")],
     )
+    # Asked for (and checked) only when the account has an authenticator app.
+    code = StringField("Code from your authenticator app", validators=[Length(max=64)])
 
 
 class RevokeTokenForm(FlaskForm):
     """Revoking a token is a POST with a CSRF token and nothing else."""
+
+
+def _code(label: str) -> StringField:
+    return StringField(label, validators=[InputRequired(message="Type the code."), Length(max=64)])
+
+
+class CodeForm(FlaskForm):
+    """A code from the authenticator app (confirming setup, new recovery codes)."""
+
+    code = _code("Code from your authenticator app")
+
+
+class SecondStepForm(FlaskForm):
+    """The second step of a sign-in: an authenticator code or a recovery code."""
+
+    code = _code("Authenticator code or recovery code")
+
+
+class TotpOffForm(FlaskForm):
+    """Turning the authenticator app off needs the password and a code."""
+
+    password = PasswordField("Password", validators=[InputRequired(), Length(max=1024)])
+    code = _code("Authenticator code or recovery code")
+
+
+class EmptyAccountForm(FlaskForm):
+    """A button that is a POST with a CSRF token and nothing else."""

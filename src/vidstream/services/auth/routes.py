@@ -12,16 +12,12 @@ from vidstream.services.auth import bp
 from vidstream.services.auth.forms import SignInForm, SignUpForm
 from vidstream.services.auth.invitations import usable_invitation
 from vidstream.services.auth.logic import authenticate, create_user
+from vidstream.services.auth.second_step import after_password, complete_sign_in
 from vidstream.web.access import current_user, current_user_id
 from vidstream.web.errors import AppError
 from vidstream.web.ratelimits import count_sign_in_attempt
-from vidstream.web.sessions import start_session
 from vidstream.web.site import signup_mode
-from vidstream.web.urls import safe_redirect_target, service_url
-
-
-def _after_sign_in(target: str | None) -> Response:
-    return redirect(safe_redirect_target(target) or service_url("stream.library"))
+from vidstream.web.urls import service_url
 
 
 @bp.get("/")
@@ -47,8 +43,7 @@ def signin() -> Response | tuple[str, int]:
         form.form_errors.append(error.message)
         return render_template("auth/signin.html", form=form), error.status
     give_back()
-    start_session(user)
-    return _after_sign_in(form.next.data)
+    return after_password(user, form.next.data)
 
 
 SIGNUP_REFUSED = {
@@ -86,8 +81,7 @@ def _signup_form(invite: Invitation | None, action: str) -> Response | tuple[str
     except AppError as error:
         form.username.errors = [error.message]
         return render_template("auth/signup.html", **page), error.status
-    start_session(user)
-    return redirect(service_url("stream.library"))
+    return complete_sign_in(user, None)
 
 
 @bp.post("/signout")
