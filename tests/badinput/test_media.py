@@ -1,5 +1,5 @@
-"""Files that are not playable MP4s, by form and by tus: a quick 415 or 422 saying why,
-no giant allocation on the way, and nothing left behind."""
+"""Files that are not videos vidstream reads, or are damaged, by form and by tus: a quick
+415 or 422 saying why, no giant allocation on the way, and nothing left behind."""
 
 from __future__ import annotations
 
@@ -16,20 +16,24 @@ from tests.support.hostile_media import HOSTILE_MEDIA
 from tests.support.leftovers import nothing_left_behind
 from tests.support.tus import Tus, b64
 
-NOT_MP4 = "This file is not an MP4 video."
+NOT_A_VIDEO = "This file is not a video vidstream can read: it is not in any of the formats"
+NO_VIDEO = "This file is not a video vidstream can read: it has no video track."
 DAMAGED = "This MP4 file is damaged or incomplete"
 INCOMPLETE = "This MP4 file is incomplete: it ends before the video data its index describes."
 # case -> status and the message (or its start) the uploader sees
 EXPECTED: dict[str, tuple[int, str]] = {
     "zero_bytes": (422, "The file is empty."),
-    "text_renamed": (415, NOT_MP4),
+    "text_renamed": (415, NOT_A_VIDEO),
     "header_only": (422, DAMAGED),
     "cut_in_index": (422, DAMAGED),
     "cut_before_index": (422, DAMAGED),
     "cut_short": (422, INCOMPLETE),
-    "webm_renamed": (415, NOT_MP4),
-    "mkv_renamed": (415, NOT_MP4),
-    "audio_only": (422, "This MP4 file has no video track."),
+    "png_renamed": (415, NOT_A_VIDEO),
+    "wav_renamed": (415, NOT_A_VIDEO),
+    "dash_manifest": (415, NOT_A_VIDEO),
+    "mkv_cut_short": (422, "This MKV file is incomplete: it ends before the end its header"),
+    "webm_cut_short": (422, "This WebM file is incomplete: it ends before the end its header"),
+    "audio_only": (415, NO_VIDEO),
     "claims_100000x100000": (422, "This video's frame size is missing or damaged."),
     "claims_16000x16000": (422, "This video's frame size (16000x16000) is not supported."),
     "second_track_16000x16000": (422, "This video's frame size (16000x16000) is not supported."),
