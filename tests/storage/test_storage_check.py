@@ -12,6 +12,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.support.accounts import AuthActions
+from tests.support.formats import make_format
+from tests.support.pipeline import process_now
 from vidstream import current
 from vidstream.cli import main
 from vidstream.extensions import db
@@ -91,3 +93,23 @@ def test_the_command_exits_non_zero_until_repaired(tmp_path: Path) -> None:
     assert repaired.exit_code == 0, repaired.output
     assert "-> deleted" in repaired.output and not stray.exists()
     assert runner.invoke(main, ["storage", "check"], env=env).exit_code == 0
+
+
+def test_a_kept_upload_is_the_original_and_its_playable_mp4_is_derived(
+    app: Flask, auth: AuthActions, tmp_path: Path
+) -> None:
+    auth.signup("alice")
+    source = make_format("mkv_h264", tmp_path / "clip.mkv")
+    vid = auth.upload(source, json=True).get_json()["video"]["id"]
+    process_now(app, vid)
+    with app.app_context():
+        assert check_storage().problems == 0
+    playable = current.storage(app).path(f"videos/{vid}/original.mp4")
+    playable.unlink()
+    with app.app_context():
+        found = check_storage()
+    assert found.missing_derived == [f"videos/{vid}/original.mp4"]
+    assert found.rows_without_original == []
+    current.storage(app).path(f"videos/{vid}/source").unlink()
+    with app.app_context():
+        assert check_storage().rows_without_original == [vid]
