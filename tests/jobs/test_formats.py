@@ -16,9 +16,11 @@ from tests.support.sharing import api, make_link, media_base, share_ids
 from tests.support.tus import Tus
 from vidstream import current
 from vidstream.jobs.context import Outcome
+from vidstream.jobs.lease import Lease
 from vidstream.media.containers import CONTAINERS
 from vidstream.media.faststart import moov_at_front
 from vidstream.media.probe import open_upload, probe_video
+from vidstream.models import ProcessingStep
 
 
 def _first_picture(path: Path) -> bytes:
@@ -146,3 +148,28 @@ def test_a_cut_off_recording_without_a_declared_end_fails_saying_how_much_plays(
     keys = current.storage(app).list_keys(f"videos/{public_id}/")
     assert keys == [f"videos/{public_id}/source"]
     assert auth.client.get(f"/media/{public_id}/download").data == cut.read_bytes()
+
+
+def test_converting_is_a_step_of_its_own_with_its_progress(
+    app: Flask, auth: AuthActions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The progress bar says "Converting for playback" while the MP4 is made, and the
+    render steps' progress continues from where converting ended."""
+    source = make_format("webm_vp9", tmp_path / "clip.webm")
+    auth.signup()
+    public_id = auth.upload(source, json=True).get_json()["video"]["id"]
+    seen: list[tuple[str, float, str]] = []
+    report = Lease.report
+
+    def watched(lease: Lease, step: ProcessingStep, progress: float, **kw: bool) -> None:
+        report(lease, step, progress, **kw)
+        if kw.get("force"):
+            video = auth.client.get(f"/api/videos/{public_id}").get_json()["video"]
+            seen.append((step.value, progress, video["processing"]["label"]))
+
+    monkeypatch.setattr(Lease, "report", watched)
+    assert process_now(app, public_id) == (Outcome.PLAYABLE, Outcome.READY)
+    assert seen[0] == ("convert", 0.0, "Converting for playback")
+    assert seen[1][:2] == ("convert", 0.3)
+    progress = [p for _step, p, _label in seen]
+    assert progress == sorted(progress)
