@@ -186,8 +186,12 @@ def reset_for_reprocessing(video: Video) -> None:
     """Forget every derived file of ``video`` so the pipeline makes them anew.
 
     A video that can be played stays playable while it is processed again; any other
-    is validated again first. The caller commits and enqueues.
+    is validated again first, as is a kept upload whose playable MP4 is missing (it is
+    made again). The caller commits and enqueues.
     """
+    if video.source_format and not current.storage().exists(video.original_key):
+        video.status = VideoStatus.VALIDATING
+        video.playable_size_bytes = None
     if not video.status.playable:
         video.status = VideoStatus.VALIDATING
     elif video.status is VideoStatus.READY:
