@@ -137,6 +137,14 @@ def claimed_frame_size(path: Path, width: int, height: int) -> Path:
     return _rewrite_top_level(path, data, b"moov", edit)
 
 
+def matroska_claimed_frame_size(path: Path) -> Path:
+    """The 16000x16000-claiming H.264 track of :func:`claimed_frame_size`, in Matroska."""
+    claimed = claimed_frame_size(path.with_suffix(".claimed.mp4"), 16_000, 16_000)
+    ffmpeg("-i", str(claimed), "-c", "copy", "-f", "matroska", str(path))
+    claimed.unlink()
+    return path
+
+
 def huge_second_track(path: Path) -> Path:
     """A small 64x48 first video track, and a second one claiming 16000x16000 pixels."""
     small = baseline_mp4(path.with_suffix(".small.mp4"))
@@ -189,6 +197,7 @@ HOSTILE_MEDIA: dict[str, Callable[[Path, Path], Path]] = {
     "claims_100000x100000": lambda out, _sample: claimed_frame_size(out, 100_000, 100_000),
     "claims_16000x16000": lambda out, _sample: claimed_frame_size(out, 16_000, 16_000),
     "second_track_16000x16000": lambda out, _sample: huge_second_track(out),
+    "mkv_claims_16000x16000": lambda out, _sample: matroska_claimed_frame_size(out),
     "ftyp_size_4gib": oversized_ftyp,
     "moov_size_0xfffffff0": lambda out, sample: oversized_box(
         out, sample, b"moov", largesize=False
