@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, func, select
 from vidstream import current
 from vidstream.extensions import db
 from vidstream.models import Share, ShareKind, User, Video, VideoStatus, Visibility
-from vidstream.models.video import original_key, split_renditions
+from vidstream.models.video import original_key, split_renditions, upload_key
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class MediaInfo:
 
     public_id: str
     owner_id: int
+    # The playable MP4 (``original.mp4``) and its size; 0 until it exists.
     original_key: str
     size: int
     etag: str
@@ -44,8 +45,30 @@ class MediaInfo:
     visibility: str = Visibility.PRIVATE.value
     recipient_ids: tuple[int, ...] = ()
     title: str = ""
+    # The upload kept as it came beside the playable MP4 ("mkv", ...; "" when the upload
+    # is the playable MP4), and its size.
+    source_format: str = ""
+    upload_size: int = 0
     # A disabled owner's videos are seen by nobody (web/video_access.py).
     owner_disabled: bool = False
+
+    @property
+    def download_key(self) -> str:
+        """The file a download sends: the upload as it came."""
+        return upload_key(self.public_id, self.source_format or None)
+
+    @property
+    def download_size(self) -> int:
+        """Bytes of the file a download sends."""
+        return self.upload_size if self.source_format else self.size
+
+    @property
+    def downloadable(self) -> bool:
+        """Whether the upload may be downloaded now: a kept upload as soon as it is
+        stored (whatever became of its processing), the playable MP4 while playable."""
+        if self.source_format:
+            return self.status != VideoStatus.UPLOADING.value
+        return self.playable
 
     @property
     def playable(self) -> bool:
@@ -101,6 +124,8 @@ _MEDIA_QUERY = (
         Video.storyboard_ready,
         Video.visibility,
         Video.title,
+        Video.source_format,
+        Video.playable_size_bytes,
         User.disabled_at,
         _RECIPIENTS,
     )
@@ -114,7 +139,7 @@ def _from_row(row: Any) -> MediaInfo:
         public_id=row.public_id,
         owner_id=row.owner_id,
         original_key=original_key(row.public_id),
-        size=row.size_bytes,
+        size=(row.playable_size_bytes or 0) if row.source_format else row.size_bytes,
         etag=row.etag,
         last_modified=row.updated_at.timestamp(),
         status=row.status.value,
@@ -125,6 +150,8 @@ def _from_row(row: Any) -> MediaInfo:
         visibility=row.visibility.value,
         recipient_ids=_ids(row[-1]),
         title=row.title,
+        source_format=row.source_format or "",
+        upload_size=row.size_bytes,
         owner_disabled=row.disabled_at is not None,
     )
 

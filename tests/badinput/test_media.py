@@ -1,5 +1,5 @@
-"""Files that are not playable MP4s, by form and by tus: a quick 415 or 422 saying why,
-no giant allocation on the way, and nothing left behind."""
+"""Files that are not videos vidstream reads, or are damaged, by form and by tus: a quick
+415 or 422 saying why, no giant allocation on the way, and nothing left behind."""
 
 from __future__ import annotations
 
@@ -16,23 +16,28 @@ from tests.support.hostile_media import HOSTILE_MEDIA
 from tests.support.leftovers import nothing_left_behind
 from tests.support.tus import Tus, b64
 
-NOT_MP4 = "This file is not an MP4 video."
+NOT_A_VIDEO = "This file is not a video vidstream can read: it is not in any of the formats"
+NO_VIDEO = "This file is not a video vidstream can read: it has no video track."
 DAMAGED = "This MP4 file is damaged or incomplete"
 INCOMPLETE = "This MP4 file is incomplete: it ends before the video data its index describes."
 # case -> status and the message (or its start) the uploader sees
 EXPECTED: dict[str, tuple[int, str]] = {
     "zero_bytes": (422, "The file is empty."),
-    "text_renamed": (415, NOT_MP4),
+    "text_renamed": (415, NOT_A_VIDEO),
     "header_only": (422, DAMAGED),
     "cut_in_index": (422, DAMAGED),
     "cut_before_index": (422, DAMAGED),
     "cut_short": (422, INCOMPLETE),
-    "webm_renamed": (415, NOT_MP4),
-    "mkv_renamed": (415, NOT_MP4),
-    "audio_only": (422, "This MP4 file has no video track."),
+    "png_renamed": (415, NOT_A_VIDEO),
+    "wav_renamed": (415, NOT_A_VIDEO),
+    "dash_manifest": (415, NOT_A_VIDEO),
+    "mkv_cut_short": (422, "This MKV file is incomplete: it ends before the end its header"),
+    "webm_cut_short": (422, "This WebM file is incomplete: it ends before the end its header"),
+    "audio_only": (415, NO_VIDEO),
     "claims_100000x100000": (422, "This video's frame size is missing or damaged."),
     "claims_16000x16000": (422, "This video's frame size (16000x16000) is not supported."),
     "second_track_16000x16000": (422, "This video's frame size (16000x16000) is not supported."),
+    "mkv_claims_16000x16000": (422, "This video's frame size (16000x16000) is not supported."),
     "ftyp_size_4gib": (415, "This file's MP4 header is damaged."),
     "moov_size_0xfffffff0": (422, DAMAGED),
     "moov_largesize_2e62": (422, DAMAGED),
@@ -92,15 +97,16 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
+@pytest.mark.parametrize("case", ["claims_16000x16000", "mkv_claims_16000x16000"])
 def test_a_claimed_giant_frame_is_refused_before_it_is_allocated(
-    hostile_media: dict[str, Path],
+    hostile_media: dict[str, Path], case: str
 ) -> None:
     """16000x16000 passes libavcodec's own size guard: one such frame takes 384 MiB, and
     decoding one costs over 700 MiB. The probe must refuse it before any frame exists:
     the interpreter and its imports take about 170 MiB, and opening the decoder may add
     its per-macroblock tables (up to about 250 MiB at this size), never a frame."""
     result = subprocess.run(
-        [sys.executable, "-c", PROBE_IN_CHILD, str(hostile_media["claims_16000x16000"])],
+        [sys.executable, "-c", PROBE_IN_CHILD, str(hostile_media[case])],
         capture_output=True,
         text=True,
         check=True,

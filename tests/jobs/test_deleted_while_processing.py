@@ -76,12 +76,12 @@ def test_a_delete_just_before_the_render_reads_the_original_is_no_failure(
     public_id = auth.upload(sample_mp4, json=True).get_json()["video"]["id"]
     probe = pipeline.probe_video
 
-    def deleted_first(path: Path) -> Any:
+    def deleted_first(path: Path, *demuxer: str) -> Any:
         answer = auth.client.delete(
             f"/api/videos/{public_id}", headers={"X-CSRFToken": auth.csrf()}
         )
         assert answer.status_code == 204
-        return probe(path)
+        return probe(path, *demuxer)
 
     monkeypatch.setattr(pipeline, "probe_video", deleted_first)
     caplog.set_level(logging.INFO)

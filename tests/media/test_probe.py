@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.media import make_audio_only_mp4, make_mp4, make_webm
-from vidstream.media.probe import NotMP4Error, UnplayableVideoError, probe_video
+from vidstream.media.probe import NotVideoError, probe_video
 
 
 def test_probe_reads_stream_facts(sample_mp4: Path) -> None:
@@ -22,18 +22,19 @@ def test_probe_without_audio_and_with_moov_at_front(tmp_path: Path) -> None:
     assert probe.audio_codec is None and (probe.width, probe.height) == (160, 90)
 
 
-def test_webm_is_not_mp4(tmp_path: Path) -> None:
-    with pytest.raises(NotMP4Error):
-        probe_video(make_webm(tmp_path / "a.mp4"))
+def test_a_webm_named_mp4_is_read_as_the_webm_it_is(tmp_path: Path) -> None:
+    probe = probe_video(make_webm(tmp_path / "a.mp4"))
+    assert (probe.container, probe.video_codec) == ("webm", "vp9")
+    assert not probe.is_playable_mp4
 
 
 def test_audio_only_mp4_has_no_video(tmp_path: Path) -> None:
-    with pytest.raises(UnplayableVideoError, match="no video track"):
+    with pytest.raises(NotVideoError, match="no video track"):
         probe_video(make_audio_only_mp4(tmp_path / "a.mp4"))
 
 
 def test_huge_claimed_ftyp_box(tmp_path: Path) -> None:
     path = tmp_path / "a.mp4"
     path.write_bytes(b"\x7f\xff\xff\xffftypisom" + b"\0" * 100)
-    with pytest.raises(NotMP4Error, match="damaged"):
+    with pytest.raises(NotVideoError, match="damaged"):
         probe_video(path)

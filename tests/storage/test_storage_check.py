@@ -12,9 +12,12 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.support.accounts import AuthActions
+from tests.support.formats import make_format
+from tests.support.pipeline import process_now
 from vidstream import current
 from vidstream.cli import main
 from vidstream.extensions import db
+from vidstream.jobs.reprocess import Reprocessed, reprocess
 from vidstream.models import Video, VideoStatus
 from vidstream.storage.check import MISSING_REASON, check_storage
 
@@ -91,3 +94,41 @@ def test_the_command_exits_non_zero_until_repaired(tmp_path: Path) -> None:
     assert repaired.exit_code == 0, repaired.output
     assert "-> deleted" in repaired.output and not stray.exists()
     assert runner.invoke(main, ["storage", "check"], env=env).exit_code == 0
+
+
+def test_a_kept_upload_is_the_original_and_its_playable_mp4_is_derived(
+    app: Flask, auth: AuthActions, tmp_path: Path
+) -> None:
+    auth.signup("alice")
+    source = make_format("mkv_h264", tmp_path / "clip.mkv")
+    vid = auth.upload(source, json=True).get_json()["video"]["id"]
+    process_now(app, vid)
+    with app.app_context():
+        assert check_storage().problems == 0
+    playable = current.storage(app).path(f"videos/{vid}/original.mp4")
+    playable.unlink()
+    with app.app_context():
+        found = check_storage()
+    assert found.missing_derived == [f"videos/{vid}/original.mp4"]
+    assert found.rows_without_original == []
+    current.storage(app).path(f"videos/{vid}/source").unlink()
+    with app.app_context():
+        assert check_storage().rows_without_original == [vid]
+
+
+def test_reprocessing_makes_a_missing_playable_mp4_again(
+    app: Flask, auth: AuthActions, tmp_path: Path
+) -> None:
+    auth.signup("alice")
+    source = make_format("ts_h264", tmp_path / "clip.ts")
+    vid = auth.upload(source, json=True).get_json()["video"]["id"]
+    process_now(app, vid)
+    current.storage(app).path(f"videos/{vid}/original.mp4").unlink()
+    with app.app_context():
+        video = db.session.scalar(select(Video).where(Video.public_id == vid))
+        assert video is not None
+        assert reprocess(video) is Reprocessed.QUEUED
+    process_now(app, vid)
+    with app.app_context():
+        assert check_storage().problems == 0
+    assert auth.client.get(f"/media/{vid}/original.mp4").status_code == 200

@@ -1,4 +1,4 @@
-"""Hostile files that claim to be MP4s: renamed containers, damaged boxes, lying headers.
+"""Hostile files named like MP4s: non-videos, cut-off containers, damaged boxes, lying headers.
 
 Every file is generated at test time with the ffmpeg that imageio-ffmpeg ships, then
 edited byte by byte where a lie has to be told (a frame size no encoder would write,
@@ -7,9 +7,12 @@ a box size larger than the file). Nothing here is ever committed.
 
 from __future__ import annotations
 
+import struct
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from tests.support.hostile_manifests import write_dash_manifest
 from tests.support.media import ffmpeg, make_audio_only_mp4, make_webm
 
 # Boxes whose payload is a list of boxes, and how many bytes of fields come first.
@@ -63,6 +66,35 @@ def cut_before_index(path: Path) -> Path:
     return path
 
 
+def png_image(path: Path) -> Path:
+    """A tiny PNG picture (8x8 red), which ffmpeg could read as a one-frame video."""
+    rows = b"".join(b"\0" + b"\xff\0\0" * 8 for _ in range(8))
+    header = struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(rows)) + _png_chunk(b"IEND", b"")
+    )  # fmt: skip
+    return path
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def wav_audio(path: Path) -> Path:
+    """A WAV file: sound only, no picture."""
+    ffmpeg("-f", "lavfi", "-i", "sine=duration=1", "-f", "wav", str(path))
+    return path
+
+
+def cut_container(path: Path, whole: Path, fraction: float = 0.4) -> Path:
+    """The first ``fraction`` of ``whole``, which is then removed (an interrupted copy)."""
+    data = whole.read_bytes()
+    whole.unlink()
+    path.write_bytes(data[: int(len(data) * fraction)])
+    return path
+
+
 def matroska(path: Path) -> Path:
     """A Matroska (H.264) file with an .mp4 name: a codec browsers play, a container not."""
     ffmpeg("-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10:duration=1",
@@ -103,6 +135,14 @@ def claimed_frame_size(path: Path, width: int, height: int) -> Path:
         return payload
 
     return _rewrite_top_level(path, data, b"moov", edit)
+
+
+def matroska_claimed_frame_size(path: Path) -> Path:
+    """The 16000x16000-claiming H.264 track of :func:`claimed_frame_size`, in Matroska."""
+    claimed = claimed_frame_size(path.with_suffix(".claimed.mp4"), 16_000, 16_000)
+    ffmpeg("-i", str(claimed), "-c", "copy", "-f", "matroska", str(path))
+    claimed.unlink()
+    return path
 
 
 def huge_second_track(path: Path) -> Path:
@@ -148,12 +188,16 @@ HOSTILE_MEDIA: dict[str, Callable[[Path, Path], Path]] = {
     "cut_in_index": cut_in_index,
     "cut_before_index": lambda out, _sample: cut_before_index(out),
     "cut_short": cut_short,
-    "webm_renamed": lambda out, _sample: make_webm(out),
-    "mkv_renamed": lambda out, _sample: matroska(out),
+    "png_renamed": lambda out, _sample: png_image(out),
+    "wav_renamed": lambda out, _sample: wav_audio(out),
+    "dash_manifest": lambda out, sample: write_dash_manifest(out, str(sample)),
+    "mkv_cut_short": lambda out, _sample: cut_container(out, matroska(out.with_suffix(".mkv"))),
+    "webm_cut_short": lambda out, _sample: cut_container(out, make_webm(out.with_suffix(".webm"))),
     "audio_only": lambda out, _sample: make_audio_only_mp4(out),
     "claims_100000x100000": lambda out, _sample: claimed_frame_size(out, 100_000, 100_000),
     "claims_16000x16000": lambda out, _sample: claimed_frame_size(out, 16_000, 16_000),
     "second_track_16000x16000": lambda out, _sample: huge_second_track(out),
+    "mkv_claims_16000x16000": lambda out, _sample: matroska_claimed_frame_size(out),
     "ftyp_size_4gib": oversized_ftyp,
     "moov_size_0xfffffff0": lambda out, sample: oversized_box(
         out, sample, b"moov", largesize=False

@@ -86,7 +86,7 @@ def _uploader(
             if error.status_code not in (404, 410):
                 raise
             store.put(key, None)
-    filetype = mimetypes.guess_type(file.name)[0] or "video/mp4"
+    filetype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
     uploader = client.uploader(metadata={"filename": file.name, "filetype": filetype}, **common)
     uploader.set_url(uploader.create_url())
     store.put(key, uploader.url)
@@ -138,7 +138,7 @@ def upload_file(
 @click.option("--chunk-mib", default=16, show_default=True, type=click.IntRange(1, 1024))
 @click.option("--retries", default=5, show_default=True, type=click.IntRange(0), help="Per chunk.")
 def upload(files: tuple[Path, ...], server: str, token: str, chunk_mib: int, retries: int) -> None:
-    """Upload MP4 FILES; run the same command again to resume an interrupted upload."""
+    """Upload video FILES; run the same command again to resume an interrupted upload."""
     server = server.rstrip("/")
     client = TusClient(f"{server}/api/uploads/", headers={"Authorization": f"Bearer {token}"})
     store = ResumeStore(state_file())

@@ -22,6 +22,14 @@ PROGRESS = {
     ProcessingStep.RENDITIONS: (0.07, 0.85),
     ProcessingStep.STORYBOARD: (0.92, 0.08),
 }
+# A video whose playable MP4 is made from its upload: converting comes first and takes
+# a large share (it may be a whole transcode).
+CONVERTING_PROGRESS = {
+    ProcessingStep.CONVERT: (0.0, 0.3),
+    ProcessingStep.POSTER: (0.3, 0.02),
+    ProcessingStep.RENDITIONS: (0.32, 0.6),
+    ProcessingStep.STORYBOARD: (0.92, 0.08),
+}
 
 
 class Outcome(enum.Enum):
@@ -58,20 +66,30 @@ class Job:
         """Seconds left before the job's time limit."""
         return max(1.0, self.deadline - time.monotonic())
 
+    def share(self, step: ProcessingStep) -> tuple[float, float]:
+        """Where ``step``'s part of the overall progress starts, and how large it is."""
+        table = CONVERTING_PROGRESS if self.facts.source_key else PROGRESS
+        return table[step]
+
     def begin(self, step: ProcessingStep) -> None:
         """Record that ``step`` has started (its share of the progress starts now)."""
-        self.lease.report(step, PROGRESS[step][0], force=True)
+        self.lease.report(step, self.share(step)[0], force=True)
 
     def finish(self, step: ProcessingStep) -> None:
         """Record that ``step`` is done; raises if the video was deleted meanwhile."""
-        start, share = PROGRESS[step]
+        start, share = self.share(step)
         self.lease.report(step, start + share, force=True)
 
     def progress(self, step: ProcessingStep) -> Callable[[float], None]:
         """A callback that records ``step``'s fraction done as overall progress."""
-        start, share = PROGRESS[step]
+        start, share = self.share(step)
         return lambda fraction: self.lease.report(step, start + share * fraction)
 
     def source(self) -> Path:
-        """The job's own copy of the original (see :func:`local_copy`); call it once."""
+        """The job's own copy of the playable MP4 (see :func:`local_copy`); call it once."""
         return local_copy(self.storage, self.facts.original_key, self.folder)
+
+    def upload(self) -> Path:
+        """The job's own copy of the upload kept as it came; only for videos that have one."""
+        assert self.facts.source_key is not None
+        return local_copy(self.storage, self.facts.source_key, self.folder, name="upload")

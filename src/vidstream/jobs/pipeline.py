@@ -1,6 +1,7 @@
 """The processing pipeline: what a worker does for one video, step by step.
 
-``prepare`` makes an upload playable (probe, then the faststart remux if needed);
+``prepare`` makes an upload playable (probe, then the faststart remux if needed, or,
+for an upload kept as it came, the playable MP4 made from it: media/convert.py);
 ``render`` makes the poster, the HLS ladder (published as it grows) and the
 storyboard. Each runs under the video's lease, records progress in its job row, and
 can be repeated safely: a step whose files are already published is skipped, and a
@@ -23,11 +24,13 @@ from vidstream.config import Settings
 from vidstream.jobs import records, steps
 from vidstream.jobs.context import Job, MediaFailure, Outcome
 from vidstream.jobs.lease import Lease, LeaseLost, VideoGone, claim
+from vidstream.jobs.playable import make_playable
 from vidstream.jobs.records import VideoFacts
 from vidstream.jobs.workspace import scratch_folder
+from vidstream.media.containers import MP4_DEMUXER
 from vidstream.media.faststart import moov_at_front, remux_faststart
 from vidstream.media.ffmpeg import FFmpegError, FFmpegInterrupted, FFmpegKilled
-from vidstream.media.probe import NotMP4Error, UnplayableVideoError, VideoProbe, probe_video
+from vidstream.media.probe import NotVideoError, UnplayableVideoError, VideoProbe, probe_video
 from vidstream.models import ProcessingStep, VideoStatus
 
 log = logging.getLogger(__name__)
@@ -93,7 +96,7 @@ def _run_guarded(lease: Lease, facts: VideoFacts, settings: Settings, stage: Sta
         failure = error
     except FFmpegError as error:
         failure = MediaFailure(_ffmpeg_reason(error), error.detail)
-    except (NotMP4Error, UnplayableVideoError) as error:
+    except (NotVideoError, UnplayableVideoError) as error:
         failure = MediaFailure(str(error))
     except av.FFmpegError as error:
         failure = MediaFailure("This video could not be read: the file is damaged.", str(error))
@@ -119,8 +122,10 @@ def prepare(job: Job) -> Outcome:
     """Validate the original and move its index to the front when it is not there."""
     if job.facts.status is not VideoStatus.VALIDATING:
         return Outcome.SKIPPED
+    if job.facts.source_key is not None:
+        return make_playable(job)
     source = job.source()
-    probe = probe_video(source)
+    probe = probe_video(source, MP4_DEMUXER)
     size, rewritten = job.storage.size(job.facts.original_key), False
     if not moov_at_front(source):
         job.begin(ProcessingStep.FASTSTART)
@@ -145,7 +150,7 @@ def render(job: Job) -> Outcome:
         return Outcome.SKIPPED
     records.start_rendering(job.facts)
     source = job.source()
-    probe: VideoProbe = probe_video(source)
+    probe: VideoProbe = probe_video(source, MP4_DEMUXER)
     if not job.facts.poster_ready:
         steps.make_poster(job, source, probe)
     # The ladder before the storyboard: adaptive playback matters more than seek

@@ -16,7 +16,7 @@ from vidstream.extensions import db
 from vidstream.media.probe import VideoProbe
 from vidstream.media_index import forget_media
 from vidstream.models import ProcessingStep, Video, VideoJob, VideoStatus
-from vidstream.models.video import derived_prefixes, new_etag, split_renditions
+from vidstream.models.video import derived_prefixes, new_etag, original_key, split_renditions
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,9 @@ class VideoFacts:
     public_id: str
     status: VideoStatus
     original_key: str
+    # The upload kept as it came and its container, when the playable MP4 is made from it.
+    source_key: str | None
+    source_format: str | None
     duration: float | None
     poster_ready: bool
     storyboard_ready: bool
@@ -44,6 +47,8 @@ def load_facts(video_id: int) -> VideoFacts | None:
         public_id=video.public_id,
         status=video.status,
         original_key=video.original_key,
+        source_key=video.upload_key if video.source_format else None,
+        source_format=video.source_format,
         duration=video.duration_seconds,
         poster_ready=video.poster_ready,
         storyboard_ready=video.storyboard_ready,
@@ -80,6 +85,28 @@ def mark_playable(facts: VideoFacts, probe: VideoProbe, size: int, *, rewritten:
         values.update(size_bytes=size, etag=new_etag())
     _update_job(facts.id, attempts=0)
     _update_video(facts, **values)
+
+
+def mark_converted(facts: VideoFacts, source: VideoProbe, playable: VideoProbe, size: int) -> None:
+    """``ready_original``: the playable MP4 made from the kept upload is stored.
+
+    The codecs recorded are the upload's; the duration is the playable MP4's (what
+    every later step and player sees).
+    """
+    width, height = source.display_size
+    _update_job(facts.id, attempts=0)
+    _update_video(
+        facts,
+        status=VideoStatus.READY_ORIGINAL,
+        status_reason=None,
+        duration_seconds=playable.duration_seconds or source.duration_seconds,
+        width=width,
+        height=height,
+        video_codec=source.video_codec,
+        audio_codec=source.audio_codec,
+        playable_size_bytes=size,
+        etag=new_etag(),
+    )
 
 
 def start_rendering(facts: VideoFacts) -> str:
@@ -134,9 +161,13 @@ def remove_all_files(public_id: str) -> None:
 
 
 def mark_failed(facts: VideoFacts, reason: str, detail: str | None = None) -> None:
-    """``failed`` with a reason a person can act on; no derived file is left behind."""
+    """``failed`` with a reason a person can act on; no derived file is left behind.
+
+    A playable MP4 made from a kept upload is derived too, and goes with the rest.
+    """
     db.session.rollback()
     _update_job(facts.id, step=ProcessingStep.FAILED.value, error_detail=detail)
+    values: dict[str, object] = {"playable_size_bytes": None} if facts.source_key else {}
     _update_video(
         facts,
         status=VideoStatus.FAILED,
@@ -144,16 +175,23 @@ def mark_failed(facts: VideoFacts, reason: str, detail: str | None = None) -> No
         poster_ready=False,
         storyboard_ready=False,
         renditions=None,
+        **values,
     )
     remove_derived(facts.public_id)
+    if facts.source_key is not None:
+        current.storage().delete_prefix(original_key(facts.public_id))
 
 
 def reset_for_reprocessing(video: Video) -> None:
     """Forget every derived file of ``video`` so the pipeline makes them anew.
 
     A video that can be played stays playable while it is processed again; any other
-    is validated again first. The caller commits and enqueues.
+    is validated again first, as is a kept upload whose playable MP4 is missing (it is
+    made again). The caller commits and enqueues.
     """
+    if video.source_format and not current.storage().exists(video.original_key):
+        video.status = VideoStatus.VALIDATING
+        video.playable_size_bytes = None
     if not video.status.playable:
         video.status = VideoStatus.VALIDATING
     elif video.status is VideoStatus.READY:

@@ -41,14 +41,14 @@ def sweep_scratch(work_dir: Path, older_than_seconds: float) -> int:
     return removed
 
 
-def local_copy(storage: Storage, key: str, folder: Path) -> Path:
+def local_copy(storage: Storage, key: str, folder: Path, name: str = "source.mp4") -> Path:
     """The job's own copy of ``key`` in its scratch folder, which every step then reads.
 
     Never the stored file itself, even on local storage: the original is read once, the
     copy is what the stage checks, and every later step sees exactly the bytes that
     were checked, whatever happens to the stored file meanwhile.
     """
-    target = folder / "source.mp4"
+    target = folder / name
     in_place = storage.local_path(key)
     if in_place is not None:
         try:

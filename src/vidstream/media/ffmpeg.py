@@ -45,15 +45,16 @@ class FFmpegKilled(FFmpegError):
     """ffmpeg died of a signal nobody here sent: out of memory, or a crash on its input."""
 
 
-def input_args(source: Path) -> list[str]:
+def input_args(source: Path, demuxer: str = INPUT_FORMAT) -> list[str]:
     """``-i source`` with what every open of user media needs.
 
-    The format is named, so a file that is secretly an HLS playlist or a concat script
+    The format is named (the playable MP4's, or the one the probe found in an upload
+    among the allowed ones), so a file that is secretly an HLS playlist or a concat script
     is never read as one; only local files may be opened, so no input can make ffmpeg
     fetch a URL or another file; and the decoder gets the pixel and thread limits.
     """
     return [
-        "-f", INPUT_FORMAT, "-protocol_whitelist", PROTOCOLS,
+        "-f", demuxer, "-protocol_whitelist", PROTOCOLS,
         "-max_pixels", str(MAX_PIXELS), "-threads", str(DECODER_THREADS),
         "-i", str(source),
     ]  # fmt: skip

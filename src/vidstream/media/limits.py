@@ -16,6 +16,12 @@ DECODER_THREADS = 4
 # Writable private memory one ffmpeg may map (RLIMIT_DATA): a 1080p ladder needs well
 # under half of it.
 FFMPEG_MEMORY_BYTES = 4 * 1024 * 1024 * 1024
-# ffmpeg reads user media only as this demuxer, and only from local files.
+# ffmpeg reads the playable MP4 only as this demuxer, and only from local files; an
+# upload's own container is named from the probe (media/containers.py has the list).
 INPUT_FORMAT = "mp4"
 PROTOCOLS = "file,pipe"
+# The upload probe's limits: bytes and time the demuxer may spend finding the streams,
+# seconds it may wait on one read, and packets read looking for one decodable frame.
+PROBE_BYTES = 20_000_000
+PROBE_SECONDS = 15.0
+PROBE_PACKETS = 300

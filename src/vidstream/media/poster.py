@@ -82,8 +82,9 @@ def _fit(limit: int) -> str:
 
 def poster_args(source: Path, seconds: float, poster: Path, thumbnail: Path) -> list[str]:
     """ffmpeg arguments writing the frame at ``seconds`` as a JPEG poster and thumbnail."""
+    # Full range, as JPEG is (the JPEG encoder refuses frames tagged limited range).
     graph = (
-        f"[0:v:0]scale=iw*sar:ih,setsar=1,split=2[a][b];"
+        f"[0:v:0]scale=iw*sar:ih:out_range=full,setsar=1,split=2[a][b];"
         f"[a]{_fit(POSTER_MAX)}[p];[b]{_fit(THUMB_MAX)}[t]"
     )
     return [

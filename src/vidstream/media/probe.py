@@ -1,13 +1,42 @@
-"""Deciding whether a file is a playable MP4, and what it contains (PyAV)."""
+"""Deciding whether a file is a video vidstream can read, and what it contains (PyAV).
+
+An upload may be in any container of media/containers.py; libavformat picks the
+demuxer from the file's content, among those only, and reads local files only. A file
+that begins like an ISO-BMFF (MP4, MOV) file has its top-level boxes checked before
+any demuxer sees it, so a box claiming gigabytes is refused without being read.
+Opening, and each read, run under a timeout, and at most a bounded number of bytes
+and packets is read looking for one decodable frame. The name the file was uploaded
+under and the media type its client declared are never looked at.
+
+415: not a container in the list, or no video track in it (``NotVideoError``).
+422: a container in the list, damaged or cut short (``UnplayableVideoError``).
+"""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
 
-from vidstream.media.limits import DECODER_THREADS, INPUT_FORMAT, MAX_PIXELS
+from vidstream.media.containers import (
+    DEMUXERS,
+    KNOWN_FORMATS,
+    claimed_label,
+    container_of,
+    declared_end,
+    looks_iso,
+    read_head,
+)
+from vidstream.media.limits import (
+    DECODER_THREADS,
+    INPUT_FORMAT,
+    MAX_PIXELS,
+    PROBE_BYTES,
+    PROBE_PACKETS,
+    PROBE_SECONDS,
+)
 from vidstream.media.sample_table import media_data_end
 
 # Decoders are told MAX_PIXELS too, so a header that claims more is refused before a
@@ -15,19 +44,40 @@ from vidstream.media.sample_table import media_data_end
 # Top-level boxes checked for a size that runs past the end of the file; a file with
 # more (a fragment per frame of a long video) has only its first ones checked.
 MAX_CHECKED_BOXES = 100_000
+NOT_A_VIDEO = "This file is not a video vidstream can read: "
+UNKNOWN_FORMAT = NOT_A_VIDEO + f"it is not in any of the formats it knows ({KNOWN_FORMATS})."
+NO_VIDEO = NOT_A_VIDEO + "it has no video track."
+NO_DECODER = NOT_A_VIDEO + "its video track uses a codec it cannot decode."
 DAMAGED = "This MP4 file is damaged or incomplete, so it cannot be played."
 INCOMPLETE = (
     "This MP4 file is incomplete: it ends before the video data its index describes. "
     "Was the copy or download interrupted? Upload the whole file."
 )
+# 8-bit 4:2:0: what every browser's H.264 decoder plays.
+BROWSER_PIXEL_FORMATS = ("yuv420p", "yuvj420p")
 
 
-class NotMP4Error(ValueError):
-    """The file is not an ISO-BMFF (MP4) container at all."""
+def damaged_message(label: str) -> str:
+    """422's message for a file of the container ``label`` ("MKV") that cannot be read."""
+    return f"This {label} file is damaged or incomplete, so it cannot be played."
+
+
+def incomplete_message(label: str) -> str:
+    """422's message for a file of the container ``label`` that ends before its header says."""
+    if label in ("MP4", "MOV"):
+        return INCOMPLETE.replace("MP4", label)
+    return (
+        f"This {label} file is incomplete: it ends before the end its header gives. "
+        "Was the copy or download interrupted? Upload the whole file."
+    )
+
+
+class NotVideoError(ValueError):
+    """The file is not in a container vidstream reads, or has no video track (415)."""
 
 
 class UnplayableVideoError(ValueError):
-    """The file is MP4-shaped but has no video stream we can decode."""
+    """The file is in a known container but damaged, cut short or undecodable (422)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +93,8 @@ class VideoProbe:
     rotation: int = 0
     frame_rate: float | None = None
     sample_aspect: float = 1.0
+    container: str = "mp4"
+    pixel_format: str = ""
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -52,16 +104,29 @@ class VideoProbe:
             return self.height, width
         return width, self.height
 
+    @property
+    def video_plays_in_mp4(self) -> bool:
+        """Whether the video track is H.264 every browser plays (so it may be copied)."""
+        return self.video_codec == "h264" and self.pixel_format in BROWSER_PIXEL_FORMATS
 
-def check_ftyp(path: Path) -> None:
-    """Require an ISO-BMFF ``ftyp`` box at the very start of the file."""
-    with open(path, "rb") as fh:
-        head = fh.read(12)
-    if len(head) < 12 or head[4:8] != b"ftyp":
-        raise NotMP4Error("This file is not an MP4 video. Only MP4 files can be uploaded.")
+    @property
+    def audio_plays_in_mp4(self) -> bool:
+        """Whether the sound is AAC, or there is none (so it may be copied)."""
+        return self.audio_codec in (None, "aac")
+
+    @property
+    def is_playable_mp4(self) -> bool:
+        """Whether the file itself can be the playable MP4: MP4, H.264 and AAC already."""
+        return self.container == "mp4" and self.video_plays_in_mp4 and self.audio_plays_in_mp4
+
+
+def check_iso_header(head: bytes) -> None:
+    """Refuse an ISO-BMFF file whose leading ``ftyp`` box has an impossible size."""
+    if head[4:8] != b"ftyp":
+        return
     box_size = int.from_bytes(head[:4], "big")
     if box_size != 1 and (box_size < 8 or box_size > 4096):
-        raise NotMP4Error("This file's MP4 header is damaged.")
+        raise NotVideoError("This file's MP4 header is damaged.")
 
 
 def check_boxes(path: Path) -> None:
@@ -94,9 +159,21 @@ def check_boxes(path: Path) -> None:
 
 
 def open_media(path: Path, **options: str) -> av.container.InputContainer:
-    """Open user media with PyAV as an MP4 only, from the local file only, pixels capped."""
+    """Open a playable MP4 with PyAV: as an MP4 only, from the local file only, pixels capped."""
     options = {"protocol_whitelist": "file", "max_pixels": str(MAX_PIXELS), **options}
     return av.open(str(path), mode="r", format=INPUT_FORMAT, options=options)
+
+
+def open_upload(path: Path, demuxer: str | None = None) -> av.container.InputContainer:
+    """Open user media with PyAV: one of the allowed demuxers (``demuxer`` when given, else
+    chosen by content), the local file only, pixels capped, reads under a timeout."""
+    options = {
+        "protocol_whitelist": "file",
+        "format_whitelist": DEMUXERS,
+        "max_pixels": str(MAX_PIXELS),
+        "probesize": str(PROBE_BYTES),
+    }
+    return av.open(str(path), mode="r", format=demuxer, options=options, timeout=PROBE_SECONDS)
 
 
 def limit_decoder(stream: av.VideoStream) -> None:
@@ -120,38 +197,58 @@ def check_frame_sizes(container: av.container.InputContainer) -> None:
 
 
 def check_media_data(path: Path) -> None:
-    """Require the file to hold every sample its index points at (422 if it was cut short).
+    """Require the file to reach where its own index or header says it ends (422 if not).
 
-    Uploads are held to this; the pipeline is not, so an original damaged later in
-    storage still fails with how much of it plays.
+    MP4 and MOV: the end of the last sample the index points at. Matroska, WebM and
+    AVI: the end their header gives, when it gives one. Uploads are held to this; the
+    pipeline is not, so an original damaged later in storage still fails with how much
+    of it plays.
     """
-    end = media_data_end(path)
+    head = read_head(path)
+    end = media_data_end(path) if looks_iso(head) else declared_end(path, head)
     if end is not None and end > path.stat().st_size:
-        raise UnplayableVideoError(INCOMPLETE)
+        raise UnplayableVideoError(incomplete_message(claimed_label(head)))
 
 
-def probe_video(path: Path) -> VideoProbe:
-    """Open ``path`` with PyAV, find a video stream and decode one frame from it."""
-    check_ftyp(path)
-    check_boxes(path)
+def probe_video(path: Path, demuxer: str | None = None) -> VideoProbe:
+    """Open ``path``, find a video stream and decode one frame from it.
+
+    ``demuxer`` names the container when it is known already (the playable MP4, a
+    stored original); otherwise the content decides, among the allowed ones.
+    """
+    head = read_head(path)
+    label = claimed_label(head)
+    if looks_iso(head):
+        check_iso_header(head)
+        check_boxes(path)
     # max_pixels reaches the decoders that stream discovery opens, so an oversized frame
     # is refused by libavcodec instead of allocated; the size check below then explains.
     try:
-        with open_media(path, probesize="20000000") as container:
-            if "mp4" not in container.format.name and "mov" not in container.format.name:
-                raise NotMP4Error("This file is not an MP4 video. Only MP4 files can be uploaded.")
-            return _inspect(container)
-    except (NotMP4Error, UnplayableVideoError):
+        container = open_upload(path, demuxer)
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        if label == "video":
+            raise NotVideoError(UNKNOWN_FORMAT) from exc
+        raise UnplayableVideoError(damaged_message(label)) from exc
+    try:
+        with container:
+            return _inspect(container, head)
+    except (NotVideoError, UnplayableVideoError):
         raise
     except (av.FFmpegError, OSError, ValueError, IndexError) as exc:
-        raise UnplayableVideoError(DAMAGED) from exc
+        raise UnplayableVideoError(damaged_message(label)) from exc
 
 
-def _inspect(container: av.container.InputContainer) -> VideoProbe:
+def _inspect(container: av.container.InputContainer, head: bytes) -> VideoProbe:
     """Read stream facts and prove the first video stream decodes."""
+    try:
+        kind = container_of(container.format.name, head)
+    except ValueError:
+        raise NotVideoError(UNKNOWN_FORMAT) from None
     if not container.streams.video:
-        raise UnplayableVideoError("This MP4 file has no video track.")
+        raise NotVideoError(NO_VIDEO)
     video = container.streams.video[0]
+    if video.codec_context is None:
+        raise NotVideoError(NO_DECODER)
     width, height = video.codec_context.width, video.codec_context.height
     if width <= 0 or height <= 0:
         raise UnplayableVideoError("This video's frame size is missing or damaged.")
@@ -159,32 +256,40 @@ def _inspect(container: av.container.InputContainer) -> VideoProbe:
     limit_decoder(video)
     first = _first_frame(container, video)
     if first is None:
-        raise UnplayableVideoError("This MP4 file's video track cannot be decoded.")
+        raise UnplayableVideoError(f"This {kind.label} file's video track cannot be decoded.")
     audio = container.streams.audio[0] if container.streams.audio else None
-    duration = None
-    if container.duration is not None and container.duration > 0:
-        duration = container.duration / av.time_base
-    elif video.duration is not None and video.time_base is not None:
-        duration = float(video.duration * video.time_base)
+    audio_context = audio.codec_context if audio is not None else None
     return VideoProbe(
-        duration_seconds=duration,
+        duration_seconds=_duration(container, video),
         width=width,
         height=height,
-        video_codec=video.codec_context.name,
-        audio_codec=audio.codec_context.name if audio is not None else None,
+        video_codec=video.codec_context.codec.canonical_name,
+        audio_codec=audio_context.codec.canonical_name if audio_context is not None else None,
         format_name=container.format.name,
         rotation=int(first.rotation) % 360,
         frame_rate=float(video.average_rate) if video.average_rate else None,
         sample_aspect=float(video.sample_aspect_ratio or 1) or 1.0,
+        container=kind.extension,
+        pixel_format=first.format.name,
     )
+
+
+def _duration(container: av.container.InputContainer, video: av.VideoStream) -> float | None:
+    if container.duration is not None and container.duration > 0:
+        return float(container.duration / av.time_base)
+    if video.duration is not None and video.time_base is not None:
+        return float(video.duration * video.time_base)
+    return None
 
 
 def _first_frame(
     container: av.container.InputContainer, video: av.VideoStream
 ) -> av.VideoFrame | None:
-    """Decode packets until one frame comes out; give up after a bounded number of packets."""
+    """Decode packets until one frame comes out; give up after a bounded number of packets
+    or seconds."""
+    deadline = time.monotonic() + PROBE_SECONDS
     for count, packet in enumerate(container.demux(video)):
-        if count > 300:
+        if count > PROBE_PACKETS or time.monotonic() > deadline:
             return None
         for frame in packet.decode():
             if isinstance(frame, av.VideoFrame):

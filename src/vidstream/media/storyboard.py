@@ -45,9 +45,14 @@ def plan_storyboard(duration: float, width: int, height: int) -> StoryboardPlan:
 
 def storyboard_args(source: Path, image: Path, plan: StoryboardPlan) -> list[str]:
     """ffmpeg arguments that write the whole sprite sheet as one JPEG."""
+    # Full range, as JPEG is: a source tagged limited range ("tv", as a Matroska or
+    # tagged MP4 says) is converted, since the JPEG encoder refuses limited-range input
+    # (the format is named too, for a sheet whose frames all come at the end of input).
+    # At the end, the last frame is passed on: a clip shorter than one interval whose
+    # timestamps fall just short of it would otherwise give no frame at all.
     graph = (
-        f"fps=1/{plan.interval},scale={plan.tile_width}:{plan.tile_height},setsar=1,"
-        f"tile={plan.columns}x{plan.rows}"
+        f"fps=1/{plan.interval}:eof_action=pass,scale={plan.tile_width}:{plan.tile_height}:out_range=full,"
+        f"setsar=1,tile={plan.columns}x{plan.rows},format=yuvj420p"
     )
     return [
         *input_args(source), "-map", "0:v:0", "-vf", graph, "-frames:v", "1",

@@ -83,6 +83,12 @@ class Video(Base):
     original_filename: Mapped[str] = mapped_column(String(255))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     content_type: Mapped[str] = mapped_column(String(64), default="video/mp4")
+    # The uploaded file's container ("mkv", "mov", ...; media/containers.py) when it is
+    # kept as it came under ``videos/<id>/source`` and a playable MP4 is made beside
+    # it; None when the upload is itself the playable MP4. ``size_bytes`` is always the
+    # upload's size (what the quota counts); ``playable_size_bytes`` the made MP4's.
+    source_format: Mapped[str | None] = mapped_column(String(8))
+    playable_size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     duration_seconds: Mapped[float | None]
     width: Mapped[int | None]
     height: Mapped[int | None]
@@ -128,6 +134,11 @@ class Video(Base):
         return original_key(self.public_id)
 
     @property
+    def upload_key(self) -> str:
+        """Storage key of the file as it was uploaded (the source, or the playable MP4)."""
+        return upload_key(self.public_id, self.source_format)
+
+    @property
     def storage_prefix(self) -> str:
         """Every stored file of this video lives under this prefix."""
         return f"videos/{self.public_id}/"
@@ -143,8 +154,18 @@ class Video(Base):
 
 
 def original_key(public_id: str) -> str:
-    """Storage key of a video's original file."""
+    """Storage key of a video's playable MP4 (the upload itself when it was one)."""
     return f"videos/{public_id}/original.mp4"
+
+
+def source_key(public_id: str) -> str:
+    """Storage key of an upload kept as it came, beside the playable MP4 made from it."""
+    return f"videos/{public_id}/source"
+
+
+def upload_key(public_id: str, source_format: str | None) -> str:
+    """Storage key of the file as uploaded: its source when one was kept, else the MP4."""
+    return source_key(public_id) if source_format else original_key(public_id)
 
 
 def hls_key(public_id: str, *parts: str) -> str:

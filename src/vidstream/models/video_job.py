@@ -20,6 +20,7 @@ class ProcessingStep(enum.StrEnum):
 
     QUEUED = "queued"
     FASTSTART = "faststart"
+    CONVERT = "convert"  # making the playable MP4 from an upload kept as it came
     POSTER = "poster"
     STORYBOARD = "storyboard"
     RENDITIONS = "renditions"

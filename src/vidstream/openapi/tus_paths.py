@@ -113,8 +113,8 @@ ERRORS: dict[int, str] = {
     "unfinished uploads); a body running past Upload-Length; or, on the last byte, the "
     "quota exceeded.",
     415: f"A body not declared {OFFSET_CONTENT_TYPE}; or, on the last byte, a file that is "
-    "not an MP4 (the upload is deleted).",
-    422: "On the last byte: an MP4 that cannot be played (damaged, no video track); the "
+    "not a video vidstream reads, or has no video track (the upload is deleted).",
+    422: "On the last byte: a video that cannot be played (damaged, cut short); the "
     "upload is deleted.",
     423: "Another request is writing to this upload right now; retry shortly.",
     CHECKSUM_MISMATCH: "The body does not match its Upload-Checksum; it was discarded.",

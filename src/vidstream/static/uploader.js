@@ -178,7 +178,7 @@
     }
 
     async create() {
-      const metadata = "filename " + b64(this.file.name) + ",filetype " + b64(this.file.type || "video/mp4");
+      const metadata = "filename " + b64(this.file.name) + ",filetype " + b64(this.file.type || "application/octet-stream");
       const response = await fetch(endpoint, {
         method: "POST",
         credentials: "same-origin",
@@ -404,11 +404,12 @@
     const zone = document.createElement("div");
     zone.className = "dropzone";
     const hint = document.createElement("p");
-    hint.textContent = "Drop MP4 files here, or ";
+    hint.textContent = "Drop video files here, or ";
     const input = document.createElement("input");
     input.type = "file";
     input.multiple = true;
-    input.accept = "video/mp4,.mp4,.m4v,.mov";
+    // A hint for the file picker only: the server decides from each file's content.
+    input.accept = "video/*,.mp4,.m4v,.mov,.mkv,.webm,.avi,.ts,.mts,.m2ts,.mpg,.mpeg,.flv,.wmv,.ogv,.3gp";
     input.id = "uploader-files";
     input.className = "visually-hidden";
     const pick = document.createElement("label");

@@ -11,8 +11,12 @@ Needs an app context (for the database and the store) but no request. What
   kept (its title and owner are what is left to know about it) and nothing is
   deleted. Rows already failed, and rows still uploading (no file yet, by design),
   are left as they are.
-* Missing derived files (poster, storyboard, HLS) are reported only: the original is
-  intact, and ``vidstream videos reprocess`` makes them again.
+* Missing derived files (poster, storyboard, HLS, and the playable MP4 made from an
+  upload kept in another format) are reported only: the original is intact, and
+  ``vidstream videos reprocess`` makes them again.
+
+A video's original is the file as uploaded: ``videos/<id>/source`` when the upload was
+kept as it came (its row names the container), else ``videos/<id>/original.mp4``.
 """
 
 from __future__ import annotations
@@ -70,6 +74,8 @@ def _age_seconds(storage: Storage, key: str, now: float) -> float:
 
 def _expected_derived(video: Video) -> list[str]:
     keys = []
+    if video.source_format and video.status.playable:
+        keys.append(original_key(video.public_id))
     if video.poster_ready:
         keys.append(image_key(video.public_id, "poster.jpg"))
     if video.storyboard_ready:
@@ -86,7 +92,7 @@ def _check_rows(stored: set[str], report: StorageReport) -> set[str]:
         known.add(video.public_id)
         if video.status in NO_ORIGINAL_EXPECTED:
             continue
-        if original_key(video.public_id) not in stored:
+        if video.upload_key not in stored:
             report.rows_without_original.append(video.public_id)
             continue
         report.missing_derived.extend(k for k in _expected_derived(video) if k not in stored)

@@ -39,6 +39,7 @@ def video_json(video: Video) -> dict[str, Any]:
 STEP_LABELS = {
     ProcessingStep.QUEUED: "Waiting to be processed",
     ProcessingStep.FASTSTART: "Preparing for playback",
+    ProcessingStep.CONVERT: "Converting for playback",
     ProcessingStep.POSTER: "Choosing a poster",
     ProcessingStep.STORYBOARD: "Making seek previews",
     ProcessingStep.RENDITIONS: "Encoding streaming versions",

@@ -13,11 +13,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.support.accounts import AuthActions
+from tests.support.formats import make_format
 from tests.support.pipeline import process_now
 from tests.support.sharing import api, make_link, media_base
+from vidstream import current
 from vidstream.extensions import db
 from vidstream.models import AccessToken, Role, Share, User, Video
+from vidstream.services.auth.admin import storage_totals
 from vidstream.services.auth.tokens import create_token
+from vidstream.services.upload.logic import used_bytes
 from vidstream.storage.check import check_storage
 
 
@@ -166,3 +170,24 @@ def test_jobs_list_and_retry(app: Flask, sample_mp4: Path) -> None:
     assert member.client.get("/api/admin/jobs").status_code == 403
     missing = _json(admin.client, "POST", "/api/admin/jobs/" + "x" * 22 + "/retry", admin.csrf())
     assert missing.status_code == 404
+
+
+def test_a_kept_upload_counts_as_the_original_and_its_playable_mp4_as_derived(
+    app: Flask, tmp_path: Path
+) -> None:
+    admin = AuthActions(app.test_client())
+    admin.signup("root")
+    source = make_format("webm_vp9", tmp_path / "clip.webm")
+    public_id = admin.upload(source, json=True).get_json()["video"]["id"]
+    process_now(app, public_id)
+    with app.app_context():
+        totals = storage_totals()
+        playable = current.storage().size(f"videos/{public_id}/original.mp4")
+        root = db.session.scalar(db.select(User.id).where(User.username == "root"))
+        assert root is not None
+        assert used_bytes(root) == source.stat().st_size  # the quota counts the upload
+    assert totals["originals"] == source.stat().st_size
+    assert totals["playable"] == playable > 0
+    user = admin.client.get("/api/admin/users?q=root").get_json()["users"][0]
+    assert user["original_bytes"] == source.stat().st_size
+    assert user["derived_bytes"] >= playable + totals["hls"]

@@ -50,13 +50,28 @@ class UserRow:
     created_at: datetime
 
 
+def _converted_ids() -> set[str]:
+    """Public ids of the videos whose upload is kept beside a playable MP4 made from it."""
+    return set(db.session.scalars(select(Video.public_id).where(Video.source_format.is_not(None))))
+
+
+def _is_upload(parts: list[str], converted: set[str]) -> bool:
+    """Whether the key split into ``parts`` is a video's upload (counted as its original):
+    its kept source, or the playable MP4 when the upload was that MP4 itself."""
+    if parts[2] == "source":
+        return True
+    return parts[2] == "original.mp4" and parts[1] not in converted
+
+
 def derived_bytes_by_video() -> dict[str, int]:
-    """Bytes of every derived file (HLS, pictures) per video public id, from the store."""
+    """Bytes of every derived file (HLS, pictures, a playable MP4 made from the upload)
+    per video public id, from the store."""
     storage = current.storage()
+    converted = _converted_ids()
     sizes: dict[str, int] = defaultdict(int)
     for key in storage.list_keys("videos/"):
         parts = key.split("/")
-        if len(parts) >= 3 and parts[2] != "original.mp4":
+        if len(parts) >= 3 and not _is_upload(parts, converted):
             sizes[parts[1]] += storage.size(key)
     return sizes
 
@@ -206,12 +221,16 @@ def storage_totals() -> dict[str, int]:
     """Bytes stored per kind of file, across every account."""
     originals = db.session.scalar(select(func.coalesce(func.sum(Video.size_bytes), 0)))
     storage = current.storage()
-    kinds: dict[str, int] = {"originals": int(originals or 0), "hls": 0, "images": 0, "other": 0}
+    converted = _converted_ids()
+    kinds: dict[str, int] = {
+        "originals": int(originals or 0), "playable": 0, "hls": 0, "images": 0, "other": 0,
+    }  # fmt: skip
     for key in storage.list_keys("videos/"):
         parts = key.split("/")
-        if len(parts) < 3 or parts[2] == "original.mp4":
+        if len(parts) < 3 or _is_upload(parts, converted):
             continue
-        kinds[parts[2] if parts[2] in ("hls", "images") else "other"] += storage.size(key)
+        kind = "playable" if parts[2] == "original.mp4" else parts[2]
+        kinds[kind if kind in kinds else "other"] += storage.size(key)
     return kinds
 
 

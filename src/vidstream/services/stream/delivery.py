@@ -28,6 +28,7 @@ from werkzeug.http import http_date, parse_range_header
 from werkzeug.wsgi import FileWrapper
 
 from vidstream import current
+from vidstream.media.containers import CONTAINERS
 from vidstream.media_index import MediaInfo
 from vidstream.models import VideoStatus
 from vidstream.ops.metrics import metrics
@@ -73,8 +74,7 @@ def deliver(info: MediaInfo, key: str, viewer: Viewer, *, attachment: bool = Fal
         check_key(key)
     except ValueError:
         raise AppError(404, NO_FILE) from None
-    extension = key.rsplit(".", 1)[-1]
-    content_type = CONTENT_TYPES[extension]
+    extension, content_type = file_type(info, key)
     if extension not in SENT_HERE and not attachment:
         linked = redirect_to_link(key, content_type)
         if linked is not None:
@@ -86,10 +86,7 @@ def deliver(info: MediaInfo, key: str, viewer: Viewer, *, attachment: bool = Fal
         if playlist is not None:
             return playlist
     growing = extension == "m3u8" and info.status != VideoStatus.READY.value
-    if key == info.original_key:
-        size, etag = info.size, info.etag
-    else:
-        size, etag = _stored_size(key), info.assets_version or info.etag
+    size, etag = _validators(info, key)
     if growing:
         # Each snapshot of a growing playlist is longer than the last: its size tells
         # them apart, and none may be kept (a player polls it for new segments).
@@ -110,6 +107,28 @@ def deliver(info: MediaInfo, key: str, viewer: Viewer, *, attachment: bool = Fal
     if attachment:
         response.headers["Content-Disposition"] = attachment_header(info.title, extension)
     return response
+
+
+def _validators(info: MediaInfo, key: str) -> tuple[int, str]:
+    """Size and ETag of ``key``: the upload's and the playable MP4's from the row (no
+    storage request), a derived file's size from the store."""
+    if key == info.original_key:
+        return info.size, info.etag
+    if key == info.download_key:
+        return info.download_size, info.etag
+    return _stored_size(key), info.assets_version or info.etag
+
+
+def file_type(info: MediaInfo, key: str) -> tuple[str, str]:
+    """The extension and media type ``key`` is sent with: a kept upload's from its probed
+    container (its key has no extension), every other file's from its fixed name."""
+    if info.source_format and key == info.download_key:
+        container = CONTAINERS.get(info.source_format)
+        if container is None:
+            raise AppError(404, NO_FILE)
+        return container.extension, container.content_type
+    extension = key.rsplit(".", 1)[-1]
+    return extension, CONTENT_TYPES[extension]
 
 
 def attachment_header(title: str, extension: str) -> str:

@@ -55,7 +55,7 @@ def checked(urlargs: dict[str, Any], action: Action = Action.WATCH) -> tuple[Med
 
 @media_route("original.mp4")
 def original(**urlargs: str) -> Response:
-    """The faststart MP4, with Range support (or a link to it)."""
+    """The playable faststart MP4, with Range support (or a link to it)."""
     info, viewer = checked(urlargs)
     if not info.playable:
         raise AppError(409, "This video is not ready to play yet.")
@@ -64,11 +64,12 @@ def original(**urlargs: str) -> Response:
 
 @media_route("download")
 def download(**urlargs: str) -> Response:
-    """The original file as an attachment: for its owner, and links that allow it."""
+    """The file as it was uploaded, as an attachment named after the title and its probed
+    container: for its owner, and links that allow it."""
     info, viewer = checked(urlargs, Action.DOWNLOAD)
-    if not info.playable:
+    if not info.downloadable:
         raise AppError(409, "This video is not ready to download yet.")
-    return deliver(info, info.original_key, viewer, attachment=True)
+    return deliver(info, info.download_key, viewer, attachment=True)
 
 
 def _hls_ready(urlargs: dict[str, Any]) -> tuple[MediaInfo, Viewer]:

@@ -9,7 +9,7 @@ from wtforms.validators import Length, Optional
 
 
 class UploadForm(FlaskForm):
-    """One MP4 file and an optional title (defaults to the file's name)."""
+    """One video file and an optional title (defaults to the file's name)."""
 
-    filename = FileField("MP4 file", validators=[FileRequired("Choose an MP4 file to upload.")])
+    filename = FileField("Video file", validators=[FileRequired("Choose a video file to upload.")])
     title = StringField("Title", validators=[Optional(), Length(max=200)])

@@ -18,9 +18,10 @@ from vidstream import current
 from vidstream.config import Settings
 from vidstream.extensions import db
 from vidstream.jobs.tasks import enqueue_processing
+from vidstream.media.containers import CONTAINERS
 from vidstream.media.faststart import moov_at_front
 from vidstream.media.probe import (
-    NotMP4Error,
+    NotVideoError,
     UnplayableVideoError,
     VideoProbe,
     check_media_data,
@@ -28,7 +29,7 @@ from vidstream.media.probe import (
 )
 from vidstream.models import User, Video, VideoJob, VideoStatus
 from vidstream.models.base import utcnow
-from vidstream.models.video import new_public_id, original_key
+from vidstream.models.video import new_public_id, upload_key
 from vidstream.ops.metrics import metrics
 from vidstream.web.errors import AppError
 from vidstream.web.site import account_limits
@@ -161,13 +162,14 @@ def precheck_request(user_id: int, content_length: int | None) -> None:
 
 
 def validate_media(path: Path) -> VideoProbe:
-    """Probe the staged file: 415 if not an MP4, 422 if it cannot be played or is cut short."""
+    """Probe the staged file: 415 if it is not a video vidstream reads, 422 if it cannot be
+    played or is cut short. Only the content decides, never the name or declared type."""
     if path.stat().st_size == 0:
         raise AppError(422, "The file is empty.")
     try:
-        probe = probe_video(path)
         check_media_data(path)
-    except NotMP4Error as error:
+        probe = probe_video(path)
+    except NotVideoError as error:
         raise AppError(415, str(error)) from None
     except UnplayableVideoError as error:
         raise AppError(422, str(error)) from None
@@ -177,8 +179,10 @@ def validate_media(path: Path) -> VideoProbe:
 def accept_upload(user_id: int, staged: Path, filename: str | None, title: str | None) -> Video:
     """Validate, store and record one staged upload; return the committed video.
 
-    The video is left ``ready_original`` (its index is already in front) or
-    ``validating``, and its processing is queued once the row is committed.
+    An H.264/AAC MP4 is stored as the playable MP4 itself, and left ``ready_original``
+    (its index is already in front) or ``validating``. Anything else is kept as it came
+    under its source key, ``validating`` until the worker has made its playable MP4.
+    Processing is queued once the row is committed.
     """
     try:
         video = _accept(user_id, staged, filename, title)
@@ -196,11 +200,13 @@ def _accept(user_id: int, staged: Path, filename: str | None, title: str | None)
     check_size(settings, size)
     check_quota(settings, user_id, size)
     probe = validate_media(staged)
-    # With its index in front the file plays at once; otherwise the worker moves it first.
-    status = VideoStatus.READY_ORIGINAL if moov_at_front(staged) else VideoStatus.VALIDATING
+    # With its index in front an MP4 plays at once; otherwise the worker moves it first,
+    # or makes the playable MP4 from the upload.
+    playable = probe.is_playable_mp4 and moov_at_front(staged)
+    status = VideoStatus.READY_ORIGINAL if playable else VideoStatus.VALIDATING
     name = display_name(filename)
     public_id = new_public_id()
-    storage.put_file(original_key(public_id), staged)
+    storage.put_file(upload_key(public_id, _source_format(probe)), staged)
     try:
         video = _commit_video_row(settings, user_id, public_id, name, title, size, probe, status)
     except BaseException:
@@ -209,6 +215,11 @@ def _accept(user_id: int, staged: Path, filename: str | None, title: str | None)
         raise
     enqueue_processing(video.id, status)
     return video
+
+
+def _source_format(probe: VideoProbe) -> str | None:
+    """The container the upload is kept in beside its playable MP4; None when it is one."""
+    return None if probe.is_playable_mp4 else probe.container
 
 
 def _commit_video_row(
@@ -231,7 +242,8 @@ def _commit_video_row(
         title=printable(title or "")[:200] or default_title(name),
         original_filename=name,
         size_bytes=size,
-        content_type="video/mp4",
+        content_type=CONTAINERS[probe.container].content_type,
+        source_format=_source_format(probe),
         duration_seconds=probe.duration_seconds,
         width=width,
         height=height,

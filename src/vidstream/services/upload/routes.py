@@ -27,7 +27,7 @@ def upload_form() -> str:
 @bp.post("/upload")
 @csrf.exempt  # type: ignore[untyped-decorator]
 def upload() -> Response | tuple[str | Response, int]:
-    """Receive one MP4 in the field ``filename``; store it, then go to the library.
+    """Receive one video file in the field ``filename``; store it, then go to the library.
 
     The global CSRF check would parse the whole body before the sign-in check; here the
     caller is identified and the declared size checked first (only then may the body be
@@ -41,7 +41,7 @@ def upload() -> Response | tuple[str | Response, int]:
         if form.csrf_token.errors:
             raise AppError(400, CSRF_FAILED, code="csrf_failed")
         if wants_json():
-            raise AppError(400, "Send one MP4 file in the form field 'filename'.")
+            raise AppError(400, "Send one video file in the form field 'filename'.")
         return render_template("upload/upload.html", form=form), 400
     staged = form.filename.data
     staged.stream.flush()
