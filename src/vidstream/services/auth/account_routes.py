@@ -9,6 +9,7 @@ from vidstream.services.auth import bp
 from vidstream.services.auth.forms import PasswordForm, SignOutEverywhereForm
 from vidstream.services.auth.logic import change_password, end_all_sessions
 from vidstream.web.access import current_user_id
+from vidstream.web.audit import record
 from vidstream.web.errors import AppError
 from vidstream.web.sessions import start_session
 from vidstream.web.urls import service_url
@@ -49,6 +50,8 @@ def signout_everywhere() -> Response:
     """End every session of this user, this one included."""
     if not SignOutEverywhereForm().validate_on_submit():
         raise AppError(400, "This form has expired. Reload the page and try again.")
-    end_all_sessions(current_user_id() or 0)
+    user_id = current_user_id() or 0
+    end_all_sessions(user_id)
+    record("signout_everywhere", actor=user_id, target_user=user_id)
     session.clear()
     return redirect(service_url("auth.signin"), code=303)
