@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash
 
 from vidstream import current
 from vidstream.extensions import db
 from vidstream.media_index import forget_media, publish_epoch
-from vidstream.models import AccessToken, Upload, User, Video
+from vidstream.models import AccessToken, Role, Upload, User, Video
 from vidstream.models.base import utcnow
+from vidstream.web.audit import record
+from vidstream.web.errors import AppError
 from vidstream.web.session_list import end_every_session
 
 log = logging.getLogger(__name__)
@@ -60,3 +63,30 @@ def remove_account(user: User) -> int:
     db.session.delete(user)
     db.session.commit()
     return len(videos)
+
+
+NOT_DELETED = "The password is not correct; nothing was deleted."
+LAST_ADMIN = "You are the only administrator: make another account an admin before deleting yours."
+
+
+def delete_own_account(user_id: int, password: str) -> str:
+    """Delete the caller's account after checking the password again; returns its name.
+
+    A wrong password is 403 and nothing is removed; the last enabled administrator
+    cannot delete themselves (409), so an installation always keeps one.
+    """
+    user = db.session.get(User, user_id)
+    if user is None or not check_password_hash(user.password_hash, password):
+        raise AppError(403, NOT_DELETED, code="bad_password")
+    if user.role is Role.ADMIN and _enabled_admins() <= 1:
+        raise AppError(409, LAST_ADMIN, code="last_admin")
+    name = user.username
+    videos = remove_account(user)
+    log.info("account %s deleted itself and %d video(s)", name, videos)
+    record("account_deleted", actor=name, target_user=name, detail={"videos": videos})
+    return name
+
+
+def _enabled_admins() -> int:
+    query = select(func.count(User.id)).where(User.role == Role.ADMIN, User.disabled_at.is_(None))
+    return int(db.session.scalar(query) or 0)
