@@ -24,9 +24,20 @@ from vidstream.web.audit import EVENTS, AuditFilter, audit_page, event_json
 from vidstream.web.errors import AppError
 
 
-def _day(args: MultiDict[str, str], name: str) -> date | None:
-    text = args.get(name, "").strip()
-    if not text:
+def _present(args: MultiDict[str, str], name: str, strict: bool) -> str | None:
+    """The parameter's one value; None when absent (or, on a page's form, left empty)."""
+    values = args.getlist(name)
+    if len(values) > 1:
+        raise AppError(400, f"Give {name} at most once.")
+    text = values[0].strip() if values else ""
+    if not text and values and strict:
+        raise AppError(400, f"{name} is empty; leave it out instead.")
+    return text or None
+
+
+def _day(args: MultiDict[str, str], name: str, strict: bool) -> date | None:
+    text = _present(args, name, strict)
+    if text is None:
         return None
     try:
         return date.fromisoformat(text)
@@ -34,9 +45,9 @@ def _day(args: MultiDict[str, str], name: str) -> date | None:
         raise AppError(400, f"{name} is a date like 2026-12-31.") from None
 
 
-def _before(args: MultiDict[str, str]) -> int | None:
-    text = args.get("before", "").strip()
-    if not text:
+def _before(args: MultiDict[str, str], strict: bool) -> int | None:
+    text = _present(args, "before", strict)
+    if text is None:
         return None
     if not text.isdigit() or len(text) > 18:
         raise AppError(400, "before is a whole number (the id the previous page gave).")
@@ -49,24 +60,29 @@ def _user_id(name: str) -> int | None:
     return -1 if found is None else found
 
 
-def read_filter(args: MultiDict[str, str], *, own: int | None) -> AuditFilter:
-    """The listing the query string asks for; ``own`` limits it to one account's events."""
-    event = args.get("event", "").strip()[:40] or None
-    since, until = _day(args, "since"), _day(args, "until")
+def read_filter(args: MultiDict[str, str], *, own: int | None, strict: bool) -> AuditFilter:
+    """The listing the query string asks for; ``own`` limits it to one account's events.
+
+    ``strict`` (the API) refuses empty values, which a page's filter form sends for
+    fields left blank.
+    """
+    event = (_present(args, "event", strict) or "")[:40] or None
+    since, until = _day(args, "since", strict), _day(args, "until", strict)
     user_id = own
-    if own is None and args.get("user", "").strip():
-        user_id = _user_id(args["user"])
+    user = _present(args, "user", strict)
+    if own is None and user:
+        user_id = _user_id(user)
     return AuditFilter(
         user_id=user_id,
         event=event,
         since=datetime.combine(since, time()) if since else None,
         until=datetime.combine(until + timedelta(days=1), time()) if until else None,
-        before_id=_before(args),
+        before_id=_before(args, strict),
     )
 
 
-def _listing(own: int | None) -> dict[str, Any]:
-    rows, next_before = audit_page(read_filter(request.args, own=own))
+def _listing(own: int | None, strict: bool = False) -> dict[str, Any]:
+    rows, next_before = audit_page(read_filter(request.args, own=own, strict=strict))
     return {"events": [event_json(row) for row in rows], "next_before": next_before}
 
 
@@ -80,7 +96,7 @@ def account_activity() -> str:
 @bp.get("/api/account/activity")
 def api_account_activity() -> Response:
     """The caller's own audit events as JSON, newest first (paged by ``before``)."""
-    return jsonify(_listing(current_user_id()))
+    return jsonify(_listing(current_user_id(), strict=True))
 
 
 @bp.get("/admin/audit")
@@ -94,4 +110,4 @@ def admin_audit() -> str:
 @bp.get("/api/admin/audit")
 def api_admin_audit() -> Response:
     """Every audit event as JSON, filterable and paged like the page."""
-    return jsonify(_listing(None))
+    return jsonify(_listing(None, strict=True))
