@@ -16,7 +16,6 @@ import pytest
 from flask import Flask
 
 from tests.support.browser import (
-    DESKTOP,
     PASSWORD,
     PHONE,
     Screenshots,
@@ -76,4 +75,3 @@ def test_signing_out_another_session_and_reading_the_audit_log(
     laptop.goto("/admin/audit?event=signin")
     assert laptop.locator("table tbody tr").count() >= 1
     check_page(laptop, shots, "audit-desktop-light", "light")
-    laptop.set_viewport_size(DESKTOP)
