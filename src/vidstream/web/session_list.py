@@ -6,7 +6,8 @@ per account: the ids of the sessions it signed in (a Redis set, or a list in the
 embedded store written under an ``flock``). What the list shows (device, address,
 first and last seen) is read from each session itself. Ending one session deletes its
 entry from the store, so its next request, a page or a media request, finds no
-session at once. Ids whose session has expired, was signed out or predates the
+session at once (and a request in flight that saves it again is caught by
+:func:`still_listed` within a minute). Ids whose session has expired, was signed out or predates the
 account's epoch are dropped from the index whenever it is read or written.
 
 The page never shows a session id: each session is named by a digest of its id.
@@ -101,6 +102,23 @@ def _stored(sid: str) -> dict[str, Any] | None:
 def note_session_started(user_id: int, sid: str) -> None:
     """Add a new session to the account's index (at sign-in)."""
     _change_index(user_id, add=(sid,))
+
+
+def still_listed(user_id: int, sid: str, data: Any) -> bool:
+    """Whether the session is still in its account's index (asked once a minute at most).
+
+    Ending a session deletes it from the store, but a request of that session already
+    in flight could save it again; its next once-a-minute check finds it unlisted and
+    ends it. A session from before the index existed is added to it instead.
+    """
+    if not data.get("listed"):
+        data["listed"] = True
+        _change_index(user_id, add=(sid,))
+        return True
+    client = current.redis()
+    if client is not None:
+        return bool(client.sismember(_index_key(user_id), sid))
+    return sid in _ids(user_id)
 
 
 def live_sessions(user_id: int, epoch: int, valid: Any) -> list[SessionEntry]:

@@ -50,7 +50,7 @@ from vidstream.web.access import authenticated_by_token
 from vidstream.web.devices import describe_device
 from vidstream.web.paths import PathKind, path_kind
 from vidstream.web.session_files import SessionFiles
-from vidstream.web.session_list import note_session_started
+from vidstream.web.session_list import note_session_started, still_listed
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +190,7 @@ def start_session(user: User) -> None:
         seen_at=started,
         device=describe_device(request.user_agent.string)[:80],
         address=request.remote_addr or "",
+        listed=True,
     )
     current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]
     prime_epoch(user.id, user.session_epoch)
@@ -253,4 +254,7 @@ def check_session() -> None:
         session.clear()
         return
     if moment - session["seen_at"] > SEEN_RESOLUTION:
+        if not still_listed(session["user_id"], session.sid, session):  # type: ignore[attr-defined]
+            session.clear()  # signed out from the sessions list while a request was in flight
+            return
         _note_seen(session["user_id"], moment)

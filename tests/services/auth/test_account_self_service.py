@@ -6,8 +6,12 @@ servers (the sessions index lives in whichever session store is configured).
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -17,6 +21,7 @@ from vidstream import current
 from vidstream.extensions import db
 from vidstream.models import AccessToken, AuditEvent, Collection, Upload, User, Video
 from vidstream.storage.check import check_storage
+from vidstream.web import sessions
 
 PASSWORD = "correct horse"
 
@@ -164,3 +169,29 @@ def test_sign_out_everywhere_empties_the_list(app: Flask) -> None:
     third.signin("root")
     page = third.client.get("/account").get_data(as_text=True)
     assert "Sign out the session on" not in page and "This session" in page
+
+
+def test_a_session_saved_again_after_it_was_ended_ends_within_a_minute(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    laptop = AuthActions(app.test_client())
+    laptop.signup("root")
+    phone = AuthActions(app.test_client())
+    phone.signin("root")
+    cookie = phone.client.get_cookie("vidstream_session")
+    assert cookie is not None
+    with app.test_request_context():
+        interface: Any = app.session_interface
+        store_id = interface._get_store_id(cookie.value)
+        saved = interface._retrieve_session_data(store_id)
+    page = laptop.client.get("/account").get_data(as_text=True)
+    handle = page.split("/account/sessions/", 1)[1].split("/end", 1)[0]
+    laptop.client.post(f"/account/sessions/{handle}/end", data={"csrf_token": laptop.csrf()})
+    with app.test_request_context():
+        # What a request of the phone's, in flight while it was ended, would save.
+        session = interface.session_class(saved, sid=cookie.value)
+        interface._upsert_session(timedelta(days=1), session, store_id)
+    moment = time.time() + sessions.SEEN_RESOLUTION + 5
+    monkeypatch.setattr(sessions, "now", lambda: moment)
+    assert phone.client.get("/api/session").get_json()["user"] is None
+    assert laptop.client.get("/api/session").get_json()["user"] == {"username": "root"}
