@@ -43,6 +43,7 @@ def test_secret_key_from_environment(tmp_path: Path) -> None:
         ("VIDSTREAM_PUBLIC_URL", "example.com", "must start with http"),
         ("VIDSTREAM_STORAGE_URL", "ftp://x", "file:// URL"),
         ("VIDSTREAM_SECRET_KEY", "short", "at least 32 characters"),
+        ("VIDSTREAM_AUDIT_RETENTION_DAYS", "0", "at least 1"),
     ],
 )
 def test_bad_values_fail_fast(tmp_path: Path, name: str, value: str, message: str) -> None:
@@ -58,8 +59,11 @@ def test_values_are_parsed(tmp_path: Path) -> None:
         "VIDSTREAM_DATABASE_URL": "mysql://u:p@db/vidstream",
         "VIDSTREAM_STREAM_URL": "http://localhost:5002/",
         "VIDSTREAM_SIGNUP": "Closed",
+        "VIDSTREAM_AUDIT_RETENTION_DAYS": "90",
     }
     settings = load_settings(env=env)
+    assert settings.audit_retention_days == 90
+    assert load_settings(env={"VIDSTREAM_DATA_DIR": str(tmp_path)}).audit_retention_days == 365
     assert settings.max_upload_bytes == 1_000_000
     assert settings.services == ("stream", "upload")
     assert settings.database_url == "mysql+pymysql://u:p@db/vidstream"

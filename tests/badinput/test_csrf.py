@@ -219,10 +219,37 @@ def passkey_answer(registering: bool) -> Send:
         sent = {**headers, **({"X-CSRFToken": token} if token is not None else {})}
         return browser.client.post(path, json=body, headers=sent)
 
+
+def end_other_session(site: Site, browser: AuthActions, token: str | None) -> Any:
+    """Sign out another session of alice's, named as her account page names it."""
+    AuthActions(site.app.test_client()).signin("alice", PASSWORD)
+    page = browser.client.get("/account").get_data(as_text=True)
+    handle = page.split("/account/sessions/", 1)[1].split("/end", 1)[0]
+    data = {"csrf_token": token} if token is not None else {}
+    return browser.client.post(f"/account/sessions/{handle}/end", data=data)
+
+
+def delete_account(json: bool) -> Send:
+    """Alice deletes her own account (bob is made an admin, so she is not the last one)."""
+
+    def send(site: Site, browser: AuthActions, token: str | None) -> Any:
+        with site.app.app_context():
+            db.session.execute(db.text("UPDATE users SET role='admin' WHERE username='bob'"))
+            db.session.commit()
+        if json:
+            headers = {"X-CSRFToken": token} if token is not None else {}
+            return browser.client.delete(
+                "/api/account", json={"password": PASSWORD}, headers=headers
+            )
+        return form(lambda s: "/account/delete", {"password": PASSWORD})(site, browser, token)
+
     return send
 
 
 WRITES: dict[str, Write] = {
+    "auth.account_session_end": Write(True, end_other_session),
+    "auth.account_delete": Write(True, delete_account(json=False)),
+    "auth.api_account_delete": Write(True, delete_account(json=True)),
     "auth.signin": Write(
         False, form(lambda s: "/signin", {"username": "alice", "password": PASSWORD})
     ),

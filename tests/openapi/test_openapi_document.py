@@ -33,6 +33,10 @@ OWNERS = {
     "/api/collections/{collection_id}/videos/{video_id}": "stream",
     "/api/videos/{public_id}/stats": "stream",
     "/api/stats": "stream",
+    "/api/account": "auth",
+    "/api/account/export": "auth",
+    "/api/account/activity": "auth",
+    "/api/admin/audit": "auth",
 }
 
 

@@ -153,3 +153,42 @@ def test_rate_limited_calls(
     answers = [client.get("/api/videos", headers=api_user.bearer) for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 429]
     conformance.check("GET", "/api/videos", answers[-1])
+
+
+def test_account_and_audit_calls(
+    app: Flask,
+    client: FlaskClient,
+    api_user: ApiUser,
+    conformance: Conformance,
+    sample_mp4: Path,
+) -> None:
+    check = conformance.check
+    api_user.browser.upload(sample_mp4)
+    activity = client.get("/api/account/activity", headers=api_user.bearer)
+    check("GET", "/api/account/activity", activity)
+    audit = client.get("/api/admin/audit?user=alice&since=2020-01-01", headers=api_user.bearer)
+    check("GET", "/api/admin/audit", audit)
+    assert audit.get_json()["events"]
+    check(
+        "GET", "/api/admin/audit", client.get("/api/admin/audit?since=x", headers=api_user.bearer)
+    )
+    member = make_api_user(app, "sam")
+    check("GET", "/api/admin/audit", client.get("/api/admin/audit", headers=member.bearer))
+    export = client.get("/api/account/export", headers=api_user.bearer)
+    check("GET", "/api/account/export", export)
+    check("GET", "/api/account/export", client.get("/api/account/export"))
+    for body in (None, {"password": "wrong"}):
+        check(
+            "DELETE",
+            "/api/account",
+            client.delete("/api/account", json=body, headers=member.bearer),
+        )
+    check("DELETE", "/api/account", client.delete("/api/account", json={"password": "x"}))
+    last = client.delete(
+        "/api/account", json={"password": "correct horse"}, headers=api_user.bearer
+    )
+    assert last.status_code == 409
+    check("DELETE", "/api/account", last)
+    gone = client.delete("/api/account", json={"password": "correct horse"}, headers=member.bearer)
+    assert gone.status_code == 204
+    check("DELETE", "/api/account", gone)

@@ -38,6 +38,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "username": "nobody-here",
     "collection_id": "no-such-collection",
     "video_id": "zzzzzzzzzzzzzzzzzzzzzz",
+    "handle": "no-such-session",
 }
 CALLERS = ("anonymous", "viewer", "member", "admin", "member token")
 # Requests that end the caller's session go last.

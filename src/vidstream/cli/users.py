@@ -14,6 +14,7 @@ from vidstream.services.auth.forms import USERNAME_RULE
 from vidstream.services.auth.invitations import MAX_DAYS, create_invitation
 from vidstream.services.auth.logic import create_user
 from vidstream.services.auth.second_step import remove_second_factors
+from vidstream.web.audit import record
 from vidstream.web.errors import AppError
 from vidstream.web.urls import absolute_url
 
@@ -80,4 +81,5 @@ def reset_second_factors(username: str) -> None:
         if user is None:
             raise click.ClickException(f"No account is named {username!r}.")
         remove_second_factors(user.id)
+        record("second_factors_reset", target_user=user, detail={"by": "command line"})
         click.echo(f"{user.username} now signs in with the password alone")

@@ -97,12 +97,19 @@ class Settings:
     # how many seconds of video one viewer may report per minute (docs/analytics.md).
     analytics_raw_days: int = 30
     analytics_seconds_per_minute: int = 150
+    # How long audit log rows are kept (docs/security.md, "The audit log").
+    audit_retention_days: int = 365
     testing: bool = False
 
     @property
     def staging_dir(self) -> Path:
         """Where request bodies land before they are validated and stored."""
         return self.data_dir / "staging"
+
+    @property
+    def tus_dir(self) -> Path:
+        """Where unfinished tus uploads keep their partial files, one per upload public id."""
+        return self.staging_dir / "tus"
 
     @property
     def work_dir(self) -> Path:
@@ -171,6 +178,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         analytics_seconds_per_minute=read_int(
             env, "VIDSTREAM_ANALYTICS_SECONDS_PER_MINUTE", 150, minimum=60
         ),
+        audit_retention_days=read_int(env, "VIDSTREAM_AUDIT_RETENTION_DAYS", 365, minimum=1),
     )
     settings = replace(settings, **read_limits(env), **overrides)
     if not settings.secret_key:

@@ -6,7 +6,8 @@ message can be lost (a broker outage at upload time, a worker killed with
 little while: a video in a processing state whose lease has expired (or whose owner
 died), or that nobody claimed for a long time, is queued again. The same rounds prune
 the embedded queue's delivered messages and the scratch folders of jobs that died,
-and roll up the analytics of closed days (vidstream.analytics.rollup).
+roll up the analytics of closed days (vidstream.analytics.rollup) and prune the
+audit log past its retention (vidstream.web.audit).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from vidstream.jobs.tasks import enqueue_processing
 from vidstream.jobs.workspace import sweep_scratch
 from vidstream.models import Video, VideoJob, VideoStatus
 from vidstream.models.base import utcnow
+from vidstream.web.audit import prune_audit
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,7 @@ class Sweeper(threading.Thread):
                 with self.app.app_context():
                     sweep_stuck_videos(unclaimed_after)
                     roll_up_due()
+                    prune_audit()
                 self._tidy(current.settings(self.app))
             except Exception:  # the database may be down; the next round tries again
                 log.exception("sweep failed")

@@ -6,6 +6,7 @@ from vidstream.models.analytics import (
     VideoDailyStats,
     WatchRange,
 )
+from vidstream.models.audit import AuditEvent
 from vidstream.models.base import Base
 from vidstream.models.library import Collection, CollectionItem, VideoTag
 from vidstream.models.search import VideoSearch
@@ -21,6 +22,7 @@ from vidstream.models.video_job import ProcessingStep, VideoJob
 __all__ = [
     "AccessToken",
     "AnalyticsDay",
+    "AuditEvent",
     "Base",
     "Collection",
     "CollectionItem",

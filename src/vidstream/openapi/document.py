@@ -7,6 +7,7 @@ import functools
 import re
 from importlib.metadata import version
 
+from vidstream.openapi.account_paths import ACCOUNT_SCHEMAS, account_paths
 from vidstream.openapi.admin_paths import ADMIN_SCHEMAS, admin_paths
 from vidstream.openapi.components import SCHEMAS, SECURITY_SCHEMES, Object
 from vidstream.openapi.json_paths import json_paths
@@ -33,6 +34,10 @@ except tus PATCH and HEAD; a database, Redis or storage outage is a 503 with Ret
 
 TAGS: list[Object] = [
     {"name": "session", "description": "The auth service: who is signed in."},
+    {
+        "name": "account",
+        "description": "The auth service: the caller's own account (export, activity, deletion).",
+    },
     {"name": "videos", "description": "The stream service: the caller's library."},
     {"name": "shares", "description": "The stream service: share links and accounts."},
     {"name": "collections", "description": "The stream service: ordered sets of videos."},
@@ -44,7 +49,8 @@ TAGS: list[Object] = [
     },
     {
         "name": "admin",
-        "description": "The auth service: accounts, jobs and site settings (admins only).",
+        "description": "The auth service: accounts, jobs, site settings and the audit log "
+        "(admins only).",
     },
     {"name": "description", "description": "This document (served by every service)."},
 ]
@@ -68,7 +74,7 @@ def _document() -> Object:
             "license": {"name": "MIT", "identifier": "MIT"},
         },
         "tags": TAGS,
-        "paths": {**json_paths(), **tus_paths(), **admin_paths()},
+        "paths": {**json_paths(), **tus_paths(), **admin_paths(), **account_paths()},
         "components": {
             "schemas": {
                 **SCHEMAS,
@@ -76,6 +82,7 @@ def _document() -> Object:
                 **ADMIN_SCHEMAS,
                 **LIBRARY_SCHEMAS,
                 **STATS_SCHEMAS,
+                **ACCOUNT_SCHEMAS,
             },
             "securitySchemes": SECURITY_SCHEMES,
         },

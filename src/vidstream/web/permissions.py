@@ -63,6 +63,16 @@ ROUTE_PERMISSIONS: dict[str, Need] = {
     "auth.account": B,
     "auth.account_password": B,
     "auth.signout_everywhere": B,
+    "auth.account_session_end": B,
+    "auth.account_delete": B,
+    "auth.account_deleted": A,  # the confirmation after deleting; names nobody
+    "auth.api_account_delete": S,  # a token needs the password too
+    "auth.account_activity": B,
+    "auth.api_account_activity": S,
+    "auth.account_export": B,
+    "auth.api_account_export": S,
+    "auth.admin_audit": ADM,
+    "auth.api_admin_audit": ADM,
     "auth.tokens": B,
     "auth.tokens_create": B,
     "auth.tokens_revoke": B,

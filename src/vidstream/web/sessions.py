@@ -12,7 +12,9 @@ everywhere, a password change), is ended. ``seen_at`` is rewritten at most every
 rewrite the stored session each time and byte serving never does. Media requests
 check the lifetimes and the epoch too, the epoch from the media index (one Redis GET
 when warm, no SQL), which every move of the epoch, a disabled account and a deleted
-one update at once.
+one update at once. A session also notes its device and address, and the account's
+index of its sessions (web/session_list.py) lets the account page list them and end
+one by deleting it from the store.
 """
 
 from __future__ import annotations
@@ -45,8 +47,10 @@ from vidstream.media_index import prime_epoch, user_epoch
 from vidstream.models import User
 from vidstream.models.base import utcnow
 from vidstream.web.access import authenticated_by_token
+from vidstream.web.devices import describe_device
 from vidstream.web.paths import PathKind, path_kind
 from vidstream.web.session_files import SessionFiles
+from vidstream.web.session_list import note_session_started, still_listed
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +168,9 @@ def _answer_503_while_the_store_is_down(app: Flask) -> None:
     app.before_request(refuse_without_store)
 
 
-SEEN_RESOLUTION = 300
+# How often a session's last-seen time (and address) is rewritten: the sessions list
+# shows it to the minute, and browsing does not rewrite the stored session each time.
+SEEN_RESOLUTION = 60
 
 
 def now() -> float:
@@ -182,15 +188,20 @@ def start_session(user: User) -> None:
         epoch=user.session_epoch,
         signed_in_at=started,
         seen_at=started,
+        device=describe_device(request.user_agent.string)[:80],
+        address=request.remote_addr or "",
+        listed=True,
     )
     current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]
     prime_epoch(user.id, user.session_epoch)
+    note_session_started(user.id, session.sid)  # type: ignore[attr-defined]
 
 
-def session_expired(settings: Settings, current: float) -> bool:
-    """Whether the current session is past its absolute or idle lifetime."""
-    signed_in_at = session.get("signed_in_at")
-    seen_at = session.get("seen_at")
+def session_expired(settings: Settings, current: float, data: Any = None) -> bool:
+    """Whether the session (``data``, by default the current one) is past a lifetime."""
+    data = session if data is None else data
+    signed_in_at = data.get("signed_in_at")
+    seen_at = data.get("seen_at")
     if not isinstance(signed_in_at, int) or not isinstance(seen_at, int):
         return True
     too_old = current - signed_in_at > settings.session_lifetime_days * 86400
@@ -213,8 +224,9 @@ def account_is_current(user_id: int) -> bool:
 
 
 def _note_seen(user_id: int, moment: float) -> None:
-    """Record activity in the session and on the account (at most every few minutes)."""
+    """Record activity and address in the session and on the account (at most each minute)."""
     session["seen_at"] = int(moment)
+    session["address"] = request.remote_addr or ""
     db.session.execute(update(User).where(User.id == user_id).values(last_seen_at=utcnow()))
     db.session.commit()
 
@@ -242,4 +254,7 @@ def check_session() -> None:
         session.clear()
         return
     if moment - session["seen_at"] > SEEN_RESOLUTION:
+        if not still_listed(session["user_id"], session.sid, session):  # type: ignore[attr-defined]
+            session.clear()  # signed out from the sessions list while a request was in flight
+            return
         _note_seen(session["user_id"], moment)

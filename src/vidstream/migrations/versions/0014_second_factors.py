@@ -4,7 +4,7 @@ The "require two-factor sign-in" site setting is a row of ``site_settings`` (nam
 ``require_two_factor``), which needs no schema change.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-07 00:45:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects.mysql import VARCHAR
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -9,6 +9,8 @@ from vidstream.services.auth import (  # noqa: E402,F401  (registers the views)
     admin_api,
     admin_pages,
     admin_site_pages,
+    audit_pages,
+    export,
     routes,
     second_step_routes,
     token_routes,

@@ -14,15 +14,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from vidstream import current
 from vidstream.extensions import db
 from vidstream.jobs.reprocess import Reprocessed, reprocess
-from vidstream.media_index import forget_media, forget_owner_media, publish_epoch
-from vidstream.models import AccessToken, Role, User, Video, VideoStatus
+from vidstream.media_index import forget_owner_media, publish_epoch
+from vidstream.models import Role, User, Video, VideoStatus
 from vidstream.models.base import utcnow
+from vidstream.services.auth.removal import end_sessions, remove_account
+from vidstream.web.audit import record
 from vidstream.web.errors import AppError
 from vidstream.web.site import default_daily_uploads, default_quota
 
@@ -118,16 +120,6 @@ def _keep_an_admin(user: User, acting_id: int) -> None:
         raise AppError(409, "You cannot demote, disable or delete your own account here.")
 
 
-def end_sessions(user: User) -> None:
-    """Move the epoch (every session ends, media too) and revoke every token; caller commits."""
-    user.session_epoch = user.session_epoch + 1
-    db.session.execute(
-        update(AccessToken)
-        .where(AccessToken.owner_id == user.id, AccessToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
-
-
 @dataclass(frozen=True)
 class Change:
     """What an administrator changes on an account; None leaves a value as it is."""
@@ -161,28 +153,32 @@ def change_user(username: str, change: Change, acting_id: int) -> User:
         publish_epoch(user.id, None if user.disabled else user.session_epoch)
         forget_owner_media(user.id)
     log.info("admin %d changed account %s: %s", acting_id, user.username, change)
+    _audit_change(user, change, acting_id)
     return user
+
+
+def _audit_change(user: User, change: Change, acting_id: int) -> None:
+    """One audit row for the role and limits, one for disabling or enabling."""
+    detail = {
+        name: value.value if isinstance(value, Role) else value
+        for name, value in vars(change).items()
+        if name != "disabled" and value not in (None, False)
+    }
+    if detail:
+        record("account_changed", actor=acting_id, target_user=user, detail=detail)
+    if change.disabled is not None:
+        event = "account_disabled" if change.disabled else "account_enabled"
+        record(event, actor=acting_id, target_user=user)
 
 
 def delete_user(username: str, acting_id: int) -> int:
     """Delete the account and everything it owns; returns how many videos went."""
     user = account(username)
     _keep_an_admin(user, acting_id)
-    end_sessions(user)
-    db.session.commit()
-    publish_epoch(user.id, None)
-    storage = current.storage()
-    videos = list(db.session.scalars(select(Video).where(Video.owner_id == user.id)))
-    for video in videos:
-        public_id, prefix = video.public_id, video.storage_prefix
-        db.session.delete(video)
-        db.session.commit()
-        forget_media(public_id)
-        storage.delete_prefix(prefix)
-    db.session.delete(user)
-    db.session.commit()
-    log.info("admin %d deleted account %s and %d video(s)", acting_id, username, len(videos))
-    return len(videos)
+    videos = remove_account(user)
+    log.info("admin %d deleted account %s and %d video(s)", acting_id, username, videos)
+    record("account_deleted", actor=acting_id, target_user=username, detail={"videos": videos})
+    return videos
 
 
 UNFINISHED = (

@@ -106,3 +106,13 @@ class TotpOffForm(FlaskForm):
 
 class EmptyAccountForm(FlaskForm):
     """A button that is a POST with a CSRF token and nothing else."""
+
+
+class DeleteAccountForm(FlaskForm):
+    """Deleting one's own account asks for the password again."""
+
+    password = PasswordField("Your password", validators=[InputRequired(), Length(max=1024)])
+
+
+class EndSessionForm(FlaskForm):
+    """Signing out one other session is a POST with a CSRF token and nothing else."""

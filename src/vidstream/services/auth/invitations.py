@@ -15,6 +15,7 @@ from vidstream.extensions import db
 from vidstream.models import Invitation, Role, User
 from vidstream.models.base import utcnow
 from vidstream.models.site import hash_invitation, new_invitation_token
+from vidstream.web.audit import record
 from vidstream.web.errors import AppError
 
 MAX_DAYS = 90
@@ -37,6 +38,8 @@ def create_invitation(
     )
     db.session.add(invitation)
     db.session.commit()
+    detail = {"id": invitation.id, "role": role.value, "days": days}
+    record("invitation_created", actor=creator_id, detail=detail)
     return invitation, token
 
 

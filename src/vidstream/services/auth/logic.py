@@ -13,7 +13,9 @@ from vidstream.media_index import publish_epoch
 from vidstream.models import Invitation, Role, SiteSetting, User
 from vidstream.models.user import normalise_username
 from vidstream.services.auth.invitations import spend_invitation
+from vidstream.web.audit import record
 from vidstream.web.errors import AppError
+from vidstream.web.session_list import end_every_session
 from vidstream.web.site import has_accounts, stored
 
 # Checked against when the username is unknown, so both failures take the same time.
@@ -83,6 +85,9 @@ def _insert_user(
     except AppError:
         db.session.rollback()
         raise
+    if invitation is not None:
+        detail = {"invitation": invitation.id, "role": role.value}
+        record("invitation_used", actor=user, target_user=user, detail=detail)
     return user
 
 
@@ -118,6 +123,16 @@ def authenticate(username: str, password: str) -> User:
     return user
 
 
+def record_failed_sign_in(username: str, error: AppError) -> None:
+    """Audit a refused sign-in: the name tried, mapped to its account when there is one."""
+    name = normalise_username(username)
+    user = None
+    if USERNAME_PATTERN.fullmatch(name):
+        user = db.session.scalar(select(User).where(User.username == name))
+    detail = {"username": name[:64], "status": error.status}
+    record("signin_failed", target_user=user, detail=detail)
+
+
 def end_all_sessions(user_id: int) -> int:
     """Move the user's session epoch, so every session signed in before is refused."""
     db.session.execute(
@@ -126,6 +141,7 @@ def end_all_sessions(user_id: int) -> int:
     db.session.commit()
     epoch = int(db.session.scalar(select(User.session_epoch).where(User.id == user_id)) or 0)
     publish_epoch(user_id, epoch)
+    end_every_session(user_id)
     return epoch
 
 
@@ -138,4 +154,6 @@ def change_password(user_id: int, current: str, new: str) -> User:
     user.session_epoch = user.session_epoch + 1
     db.session.commit()
     publish_epoch(user.id, user.session_epoch)
+    end_every_session(user.id)
+    record("password_changed", actor=user, target_user=user)
     return user

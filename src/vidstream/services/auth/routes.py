@@ -11,9 +11,10 @@ from vidstream.models.user import normalise_username
 from vidstream.services.auth import bp
 from vidstream.services.auth.forms import SignInForm, SignUpForm
 from vidstream.services.auth.invitations import usable_invitation
-from vidstream.services.auth.logic import authenticate, create_user
+from vidstream.services.auth.logic import authenticate, create_user, record_failed_sign_in
 from vidstream.services.auth.second_step import after_password, complete_sign_in
 from vidstream.web.access import current_user, current_user_id
+from vidstream.web.audit import record
 from vidstream.web.errors import AppError
 from vidstream.web.ratelimits import count_sign_in_attempt
 from vidstream.web.site import signup_mode
@@ -40,6 +41,7 @@ def signin() -> Response | tuple[str, int]:
     try:
         user = authenticate(name, form.password.data or "")
     except AppError as error:
+        record_failed_sign_in(name, error)
         form.form_errors.append(error.message)
         return render_template("auth/signin.html", form=form), error.status
     give_back()
@@ -87,6 +89,9 @@ def _signup_form(invite: Invitation | None, action: str) -> Response | tuple[str
 @bp.post("/signout")
 def signout() -> Response:
     """End the session everywhere it is used (the store entry is deleted)."""
+    user_id = current_user_id()
+    if user_id is not None:
+        record("signout", actor=user_id, target_user=user_id)
     session.clear()
     return redirect(service_url("auth.signin"))
 

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from vidstream.extensions import db
 from vidstream.models import PasskeyCredential, User
 from vidstream.services.auth.totp import totp_on, turn_off
+from vidstream.web.audit import record
 from vidstream.web.permissions import SETUP_SECOND_FACTOR
 from vidstream.web.sessions import start_session
 from vidstream.web.site import two_factor_required
@@ -80,6 +81,7 @@ def pending_target() -> str:
 def complete_sign_in(user: User, target: str | None) -> Response:
     """Start the session; send an account the site requires a second factor of to set one up."""
     start_session(user)
+    record("signin", actor=user, target_user=user)
     if two_factor_required() and not has_second_factor(user.id):
         session[SETUP_SECOND_FACTOR] = True
         return redirect(service_url("auth.two_factor"))

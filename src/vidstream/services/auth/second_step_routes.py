@@ -16,6 +16,7 @@ from vidstream.services.auth.second_step import (
     pending_target,
     pending_user,
 )
+from vidstream.web.audit import record
 from vidstream.web.errors import AppError
 from vidstream.web.ratelimits import count_sign_in_attempt
 from vidstream.web.urls import service_url
@@ -39,11 +40,14 @@ def signin_second_factor() -> Response | tuple[str, int]:
         return render_template("auth/second_step.html", **page), status
     give_back = count_sign_in_attempt(user.username)
     try:
-        totp.check_code(user.id, form.code.data or "")
+        kind = totp.check_code(user.id, form.code.data or "")
     except AppError as error:
+        record("second_factor_failed", target_user=user, detail={"status": error.status})
         form.code.errors = [error.message]
         return render_template("auth/second_step.html", **page), error.status
     give_back()
+    if kind == "recovery":
+        record("recovery_code_used", actor=user, target_user=user)
     return complete_sign_in(user, pending_target())
 
 

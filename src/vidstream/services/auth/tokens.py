@@ -12,6 +12,7 @@ from vidstream.extensions import db
 from vidstream.models import AccessToken
 from vidstream.models.base import utcnow
 from vidstream.models.token import hash_token, new_token
+from vidstream.web.audit import record
 from vidstream.web.errors import AppError
 
 MAX_ACTIVE_TOKENS = 50
@@ -33,6 +34,9 @@ def create_token(user_id: int, name: str) -> tuple[AccessToken, str]:
     token = AccessToken(owner_id=user_id, name=name, token_sha256=hash_token(secret))
     db.session.add(token)
     db.session.commit()
+    record(
+        "token_created", actor=user_id, target_user=user_id, detail={"id": token.id, "name": name}
+    )
     return token, secret
 
 
@@ -57,4 +61,6 @@ def revoke_token(user_id: int, token_id: int) -> AccessToken:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.commit()
+        detail = {"id": token.id, "name": token.name}
+        record("token_revoked", actor=user_id, target_user=user_id, detail=detail)
     return token

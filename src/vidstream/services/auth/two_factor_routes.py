@@ -20,6 +20,7 @@ from vidstream.services.auth import bp, passkeys, totp
 from vidstream.services.auth.forms import CodeForm, EmptyAccountForm, TotpOffForm
 from vidstream.services.auth.second_step import has_second_factor, second_factor_set_up
 from vidstream.web.access import current_user_id
+from vidstream.web.audit import record
 from vidstream.web.errors import AppError
 from vidstream.web.ratelimits import count_sign_in_attempt
 from vidstream.web.site import two_factor_required
@@ -103,6 +104,7 @@ def totp_confirm() -> tuple[str, int]:
         return _page(error.status, confirm=form)
     give_back()
     second_factor_set_up()
+    record("totp_on", actor=user, target_user=user)
     return _page(recovery_codes=codes)
 
 
@@ -118,7 +120,9 @@ def recovery_regenerate() -> tuple[str, int]:
     except AppError as error:
         form.code.errors = [error.message]
         return _page(error.status, regenerate=form)
-    return _page(recovery_codes=totp.new_recovery_codes(user.id))
+    codes = totp.new_recovery_codes(user.id)
+    record("recovery_codes_renewed", actor=user, target_user=user)
+    return _page(recovery_codes=codes)
 
 
 def _last_factor_refused(user: User) -> str | None:
@@ -147,6 +151,7 @@ def totp_disable() -> Response | tuple[str, int]:
         form.code.errors = [error.message]
         return _page(error.status, off=form)
     totp.turn_off(user.id)
+    record("totp_off", actor=user, target_user=user)
     return redirect(service_url("auth.two_factor"), code=303)
 
 
@@ -160,8 +165,10 @@ def passkey_options() -> Response:
 @bp.post("/account/passkeys")
 def passkey_register() -> tuple[Response, int]:
     """Keep the passkey the browser made for :func:`passkey_options`."""
-    row = passkeys.register(_me().id, request.get_json(silent=True), int(time.time()))
+    user = _me()
+    row = passkeys.register(user.id, request.get_json(silent=True), int(time.time()))
     second_factor_set_up()
+    record("passkey_added", actor=user, target_user=user, detail={"name": row.name})
     return jsonify(passkey={"id": row.id, "name": row.name}), 201
 
 
@@ -174,4 +181,5 @@ def passkey_remove(passkey_id: int) -> Response:
     if two_factor_required() and not totp.totp_on(user.id) and len(passkeys.passkeys(user.id)) == 1:
         raise AppError(409, "This site requires two-factor sign-in: keep at least one factor.")
     passkeys.remove(user.id, passkey_id)
+    record("passkey_removed", actor=user, target_user=user, detail={"id": passkey_id})
     return redirect(service_url("auth.two_factor"), code=303)

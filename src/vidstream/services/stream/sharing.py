@@ -30,6 +30,8 @@ from vidstream.models.base import utcnow
 from vidstream.models.share import new_share_token
 from vidstream.models.user import normalise_username
 from vidstream.services.stream.tags import set_tags
+from vidstream.web.access import current_user_id
+from vidstream.web.audit import record
 from vidstream.web.errors import AppError
 from vidstream.web.text import clean_text
 
@@ -166,6 +168,7 @@ def create_link(video: Video, options: LinkOptions) -> tuple[Share, str]:
     )
     db.session.add(share)
     db.session.commit()
+    _audit("share_link_created", video, video.owner_id, share.public_id)
     return share, token
 
 
@@ -187,6 +190,7 @@ def share_with_account(video: Video, username: str) -> Share:
     db.session.add(share)
     db.session.commit()
     _forget_video(video)
+    _audit("share_added", video, recipient.id, share.public_id)
     return share
 
 
@@ -211,14 +215,23 @@ def revoke(video: Video, share_public_id: str) -> None:
     )
     if share is None:
         raise AppError(404, "This video has no such share.")
-    token_hash = share.token_sha256
-    if share.kind is ShareKind.ACCOUNT:
+    token_hash, kind, recipient_id = share.token_sha256, share.kind, share.recipient_id
+    if kind is ShareKind.ACCOUNT:
         db.session.delete(share)
     else:
         share.revoked_at = utcnow()
     db.session.commit()
     forget_link(token_hash)
     _forget_video(video)
+    if kind is ShareKind.ACCOUNT:
+        _audit("share_removed", video, recipient_id, share_public_id)
+    else:
+        _audit("share_link_revoked", video, video.owner_id, share_public_id)
+
+
+def _audit(event: str, video: Video, target: int | None, share_public_id: str) -> None:
+    detail = {"video": video.public_id, "share": share_public_id}
+    record(event, actor=current_user_id(), target_user=target, detail=detail)
 
 
 def _forget_video(video: Video) -> None:

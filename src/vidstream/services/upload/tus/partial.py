@@ -54,7 +54,7 @@ LOST = (
 
 def partial_dir(settings: Settings) -> Path:
     """Where partial files live (a folder the form upload's staging sweep never touches)."""
-    path = settings.staging_dir / "tus"
+    path = settings.tus_dir
     path.mkdir(parents=True, exist_ok=True)
     return path
 
