@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, func, select
 
 from vidstream import current
 from vidstream.extensions import db
-from vidstream.models import Share, ShareKind, User, Video, VideoStatus, Visibility
+from vidstream.models import Caption, Share, ShareKind, User, Video, VideoStatus, Visibility
 from vidstream.models.video import original_key, split_renditions
 
 
@@ -44,6 +44,8 @@ class MediaInfo:
     visibility: str = Visibility.PRIVATE.value
     recipient_ids: tuple[int, ...] = ()
     title: str = ""
+    # The captions, as "en:1a2b3c4d,pt-BR:5e6f7a8b" (language and version, in order).
+    captions: str = ""
 
     @property
     def playable(self) -> bool:
@@ -55,6 +57,12 @@ class MediaInfo:
         """The HLS renditions that may be served: set once the growing ladder's master is
         stored (the video may still be ``processing``), empty before."""
         return split_renditions(self.renditions)
+
+    @property
+    def caption_versions(self) -> dict[str, str]:
+        """Each caption's language and version (its file's validator)."""
+        pairs = (part.partition(":") for part in self.captions.split(",") if part)
+        return {language: version for language, _, version in pairs}
 
 
 def _cache() -> redis.Redis | None:
@@ -79,6 +87,19 @@ _RECIPIENTS = (
 )
 
 
+# The video's captions as "language:version" items (models/caption.py bounds how many).
+_CAPTIONS = (
+    select(func.group_concat(Caption.language + ":" + Caption.version))
+    .where(Caption.video_id == Video.id)
+    .correlate(Video)
+    .scalar_subquery()
+)
+
+
+def _captions(joined: str | None) -> str:
+    return ",".join(sorted(part for part in (joined or "").split(",") if part))
+
+
 def _ids(joined: str | None) -> tuple[int, ...]:
     return tuple(sorted(int(part) for part in (joined or "").split(",") if part))
 
@@ -98,6 +119,7 @@ _MEDIA_QUERY = select(
     Video.storyboard_ready,
     Video.visibility,
     Video.title,
+    _CAPTIONS,
     _RECIPIENTS,
 ).where(Video.public_id == bindparam("public_id"))
 
@@ -118,6 +140,7 @@ def _from_row(row: Any) -> MediaInfo:
         visibility=row.visibility.value,
         recipient_ids=_ids(row[-1]),
         title=row.title,
+        captions=_captions(row[-2]),
     )
 
 

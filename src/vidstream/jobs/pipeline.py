@@ -21,6 +21,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from vidstream import current
 from vidstream.config import Settings
 from vidstream.jobs import records, steps
+from vidstream.jobs.captions import extract_captions
 from vidstream.jobs.context import Job, MediaFailure, Outcome
 from vidstream.jobs.lease import Lease, LeaseLost, VideoGone, claim
 from vidstream.jobs.records import VideoFacts
@@ -148,6 +149,7 @@ def render(job: Job) -> Outcome:
     probe: VideoProbe = probe_video(source)
     if not job.facts.poster_ready:
         steps.make_poster(job, source, probe)
+    extract_captions(job, source)
     # The ladder before the storyboard: adaptive playback matters more than seek
     # previews, and the ladder is published while it grows. A ladder that was being
     # published when a run stopped is made again (the video is not ``ready`` yet).

@@ -7,6 +7,7 @@ from vidstream.models.analytics import (
     WatchRange,
 )
 from vidstream.models.base import Base
+from vidstream.models.caption import Caption, CaptionSource
 from vidstream.models.library import Collection, CollectionItem, VideoTag
 from vidstream.models.search import VideoSearch
 from vidstream.models.share import Share, ShareKind
@@ -21,6 +22,8 @@ __all__ = [
     "AccessToken",
     "AnalyticsDay",
     "Base",
+    "Caption",
+    "CaptionSource",
     "Collection",
     "CollectionItem",
     "Invitation",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from vidstream.models.base import Base, identifier, utcnow
 
 if TYPE_CHECKING:
+    from vidstream.models.caption import Caption
     from vidstream.models.library import VideoTag
     from vidstream.models.user import User
     from vidstream.models.video_job import VideoJob
@@ -116,6 +117,14 @@ class Video(Base):
     tag_rows: Mapped[list[VideoTag]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="VideoTag.tag"
     )
+    # Loaded with the videos in one more query, so a page of videos costs the same
+    # number of queries whatever its length.
+    captions: Mapped[list[Caption]] = relationship(
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Caption.language",
+        lazy="selectin",
+    )
 
     @property
     def tags(self) -> list[str]:
@@ -155,6 +164,12 @@ def hls_key(public_id: str, *parts: str) -> str:
 def image_key(public_id: str, name: str) -> str:
     """Storage key of a picture made from the video (poster, thumbnail, storyboard)."""
     return f"videos/{public_id}/images/{name}"
+
+
+def caption_key(public_id: str, language: str) -> str:
+    """Storage key of a caption's WebVTT file; ``language`` must be a checked tag
+    (models/caption.py ``normal_language``), never text as a person sent it."""
+    return f"videos/{public_id}/captions/{language}.vtt"
 
 
 def derived_prefixes(public_id: str) -> tuple[str, str]:

@@ -1,0 +1,50 @@
+"""Text subtitle tracks inside a video file, read out as WebVTT.
+
+An MP4 may carry ``mov_text`` tracks, an MKV SRT or ASS ones, a WebM WebVTT ones.
+ffmpeg converts any of them to WebVTT (``-map 0:<index> -f webvtt``), which then goes
+through the same cleaning as an uploaded caption (:mod:`.captions`). Bitmap
+subtitles (DVD, PGS, DVB) are pictures, not text, and are skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from vidstream.media.ffmpeg import input_args, run_ffmpeg
+from vidstream.media.probe import open_media
+
+# The decoders of text subtitles ffmpeg can write as WebVTT.
+TEXT_CODECS = frozenset({"mov_text", "subrip", "srt", "ass", "ssa", "webvtt", "text"})
+
+
+@dataclass(frozen=True)
+class SubtitleTrack:
+    """A text subtitle track: its stream index, language and title as the file says."""
+
+    index: int
+    language: str
+    title: str
+
+
+def text_subtitle_tracks(source: Path) -> list[SubtitleTrack]:
+    """The text subtitle tracks of ``source``, in file order."""
+    with open_media(source) as container:
+        return [
+            SubtitleTrack(
+                index=stream.index,
+                language=str(stream.metadata.get("language", "")),
+                title=str(stream.metadata.get("title", "")),
+            )
+            for stream in container.streams.subtitles
+            if stream.codec_context.name in TEXT_CODECS
+        ]
+
+
+def extract_track(source: Path, track: SubtitleTrack, target: Path, *, timeout: float) -> bytes:
+    """The track converted to WebVTT by ffmpeg (written to ``target``, returned as bytes)."""
+    run_ffmpeg(
+        [*input_args(source), "-map", f"0:{track.index}", "-f", "webvtt", str(target)],
+        timeout=timeout,
+    )
+    return target.read_bytes()
