@@ -18,7 +18,10 @@ from tests.support.accounts import AuthActions
 from tests.support.sharing import api, make_link, media_base
 from vidstream import current
 
-SRT = b"1\n00:00:00,500 --> 00:00:01,500\nHello <i>there</i>\n\n2\n00:00:01,600 --> 00:00:01,900\nBye\n"
+SRT = (
+    b"1\n00:00:00,500 --> 00:00:01,500\nHello <i>there</i>\n\n"
+    b"2\n00:00:01,600 --> 00:00:01,900\nBye\n"
+)
 
 
 def send_caption(
