@@ -33,6 +33,8 @@ OWNERS = {
     "/api/collections/{collection_id}/videos/{video_id}": "stream",
     "/api/videos/{public_id}/stats": "stream",
     "/api/stats": "stream",
+    "/api/videos/{public_id}/captions": "stream",
+    "/api/videos/{public_id}/captions/{language}": "stream",
 }
 
 

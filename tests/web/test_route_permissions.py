@@ -37,6 +37,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "username": "nobody-here",
     "collection_id": "no-such-collection",
     "video_id": "zzzzzzzzzzzzzzzzzzzzzz",
+    "language": "en",
 }
 CALLERS = ("anonymous", "viewer", "member", "admin", "member token")
 # Requests that end the caller's session go last.
