@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from vidstream.extensions import db
 from vidstream.jobs.context import Job
-from vidstream.media.captions import CaptionRejected, to_webvtt
+from vidstream.media.captions import CaptionRejected, stored_spoken_text, to_webvtt
 from vidstream.media.ffmpeg import FFmpegError, FFmpegInterrupted
 from vidstream.media.subtitle_tracks import SubtitleTrack, extract_track, text_subtitle_tracks
 from vidstream.media_index import forget_media
@@ -28,6 +28,7 @@ from vidstream.models.caption import (
     UNDETERMINED,
     normal_language,
 )
+from vidstream.models.search import caption_text_update
 from vidstream.models.video import caption_key
 from vidstream.web.text import clean_text
 
@@ -60,12 +61,22 @@ def _store_track(job: Job, source: Path, track: SubtitleTrack, language: str) ->
                     error)  # fmt: skip
         return False
     target.write_text(webvtt.text, encoding="utf-8")
-    job.storage.put_file(caption_key(job.facts.public_id, language), target)
+    key = caption_key(job.facts.public_id, language)
+    job.storage.put_file(key, target)
     label = clean_text(track.title, LABEL_LENGTH, single_line=True) or language
     db.session.add(
         Caption(video_id=job.facts.id, language=language, label=label, source=CaptionSource.FILE)
     )
+    _index(job, {key: webvtt.text})
     db.session.commit()
     forget_media(job.facts.public_id)
     log.info("video %s: caption %s from the file's subtitle track", job.facts.public_id, language)
     return True
+
+
+def _index(job: Job, fresh: dict[str, str]) -> None:
+    """Make the words of every caption of the video searchable, these new ones included."""
+    languages = db.session.scalars(select(Caption.language).where(Caption.video_id == job.facts.id))
+    keys = [caption_key(job.facts.public_id, language) for language in languages]
+    text = stored_spoken_text(job.storage, keys, fresh)
+    db.session.execute(caption_text_update(job.facts.id, text))

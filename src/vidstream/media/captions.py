@@ -31,6 +31,8 @@ from typing import Any
 import pysubs2
 from pysubs2.exceptions import FormatAutodetectionError
 
+from vidstream.storage import ObjectNotFound, Storage
+
 # What the formats are called by pysubs2's detection, and which of them are accepted.
 ACCEPTED_FORMATS = {"srt": "SRT", "vtt": "WebVTT", "ass": "ASS", "ssa": "SSA"}
 MAX_CUE_MS = 99 * 3600 * 1000  # the most a two-digit hour field holds
@@ -160,6 +162,31 @@ def write_webvtt(cues: list[Cue]) -> str:
     blocks = ["WEBVTT"]
     blocks += [f"{timestamp(start)} --> {timestamp(end)}\n{body}" for start, end, body in cues]
     return "\n\n".join(blocks) + "\n"
+
+
+def spoken_text(webvtt: str) -> str:
+    """The words of a WebVTT file this module wrote, for the search index: no header,
+    timings or spans, entities read back."""
+    lines = [
+        line for line in webvtt.splitlines() if line and line != "WEBVTT" and " --> " not in line
+    ]
+    return html.unescape(re.sub(r"</?[ibu]>", "", " ".join(lines)))
+
+
+def stored_spoken_text(storage: Storage, keys: list[str], fresh: dict[str, str]) -> str:
+    """The words of the caption files at ``keys``: from ``fresh`` (key: WebVTT just
+    made) where given, else read from ``storage`` (a file that is gone counts as empty)."""
+    texts = []
+    for key in keys:
+        webvtt = fresh.get(key)
+        if webvtt is None:
+            try:
+                with storage.open(key) as fh:
+                    webvtt = fh.read().decode("utf-8", "replace")
+            except ObjectNotFound:
+                webvtt = ""
+        texts.append(spoken_text(webvtt))
+    return " ".join(texts)
 
 
 Run = tuple[str, frozenset[str]]

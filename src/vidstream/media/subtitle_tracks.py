@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
+
 from vidstream.media.ffmpeg import input_args, run_ffmpeg
 from vidstream.media.probe import open_media
 
@@ -28,8 +30,13 @@ class SubtitleTrack:
 
 
 def text_subtitle_tracks(source: Path) -> list[SubtitleTrack]:
-    """The text subtitle tracks of ``source``, in file order."""
-    with open_media(source) as container:
+    """The text subtitle tracks of ``source``, in file order (none when it cannot say:
+    captions never fail a video that plays)."""
+    try:
+        container = open_media(source)
+    except av.FFmpegError:
+        return []
+    with container:
         return [
             SubtitleTrack(
                 index=stream.index,

@@ -117,13 +117,9 @@ class Video(Base):
     tag_rows: Mapped[list[VideoTag]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="VideoTag.tag"
     )
-    # Loaded with the videos in one more query, so a page of videos costs the same
-    # number of queries whatever its length.
+    # Lists that show captions load them for all their videos at once (selectinload).
     captions: Mapped[list[Caption]] = relationship(
-        cascade="all, delete-orphan",
-        passive_deletes=True,
-        order_by="Caption.language",
-        lazy="selectin",
+        cascade="all, delete-orphan", passive_deletes=True, order_by="Caption.language"
     )
 
     @property

@@ -180,3 +180,20 @@ def test_the_owner_adds_and_removes_captions_on_the_page(
     )
     assert removed.status_code == 303
     assert "captions/de.vtt" not in auth.client.get(f"/stream/{vid}").get_data(as_text=True)
+
+
+def test_caption_words_are_searchable_until_the_caption_goes(
+    auth: AuthActions, sample_mp4: Path
+) -> None:
+    vid = uploaded(auth, sample_mp4)
+    send_caption(auth, vid, SRT.replace(b"Bye", b"Aardvarks &amp; zebras"))
+    send_caption(auth, vid, SRT.replace(b"Bye", b"Wombats"), language="fr")
+
+    def found(word: str) -> list[str]:
+        videos = auth.client.get(f"/api/videos?q={word}").get_json()["videos"]
+        return [v["id"] for v in videos]
+
+    assert found("aardvarks") == found("wombats") == [vid]
+    assert api(auth, "DELETE", f"/api/videos/{vid}/captions/fr").status_code == 204
+    assert found("wombats") == []
+    assert found("zebras") == [vid]

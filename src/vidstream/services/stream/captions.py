@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from vidstream import current
 from vidstream.extensions import db
-from vidstream.media.captions import CaptionRejected, to_webvtt
+from vidstream.media.captions import CaptionRejected, stored_spoken_text, to_webvtt
 from vidstream.media_index import forget_media
 from vidstream.models import Caption, CaptionSource, Video
 from vidstream.models.base import utcnow
@@ -30,6 +30,7 @@ from vidstream.models.caption import (
     new_caption_version,
     normal_language,
 )
+from vidstream.models.search import caption_text_update
 from vidstream.models.video import caption_key
 from vidstream.web.errors import AppError
 from vidstream.web.text import clean_text
@@ -85,6 +86,7 @@ def add_caption(
     caption.source = CaptionSource.UPLOAD
     caption.version = new_caption_version()
     caption.created_at = utcnow()
+    index_captions(video, {key: webvtt.text})
     _commit(video.public_id, key if created else None)
     return caption, created
 
@@ -122,9 +124,17 @@ def remove_caption(video: Video, language_text: str) -> None:
     if caption is None or language is None:
         raise AppError(404, NO_CAPTION)
     video.captions.remove(caption)
+    index_captions(video, {})
     db.session.commit()
     forget_media(video.public_id)
     current.storage().delete_prefix(caption_key(video.public_id, language))
+
+
+def index_captions(video: Video, fresh: dict[str, str]) -> None:
+    """Make the words of the video's captions searchable (see models/search.py)."""
+    keys = [caption_key(video.public_id, c.language) for c in video.captions]
+    text = stored_spoken_text(current.storage(), keys, fresh)
+    db.session.execute(caption_text_update(video.id, text))
 
 
 def caption_names(public_id: str) -> list[tuple[str, str]]:
