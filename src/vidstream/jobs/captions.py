@@ -14,6 +14,7 @@ import logging
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from vidstream.extensions import db
 from vidstream.jobs.context import Job
@@ -60,13 +61,19 @@ def _store_track(job: Job, source: Path, track: SubtitleTrack, language: str) ->
         log.warning("video %s: subtitle track %d skipped: %s", job.facts.public_id, track.index,
                     error)  # fmt: skip
         return False
-    target.write_text(webvtt.text, encoding="utf-8")
-    key = caption_key(job.facts.public_id, language)
-    job.storage.put_file(key, target)
     label = clean_text(track.title, LABEL_LENGTH, single_line=True) or language
     db.session.add(
         Caption(video_id=job.facts.id, language=language, label=label, source=CaptionSource.FILE)
     )
+    try:
+        # The row first: a caption the owner added meanwhile wins, and its file is kept.
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    target.write_text(webvtt.text, encoding="utf-8")
+    key = caption_key(job.facts.public_id, language)
+    job.storage.put_file(key, target)
     _index(job, {key: webvtt.text})
     db.session.commit()
     forget_media(job.facts.public_id)
