@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,3 +79,34 @@ def test_cached_entry_still_enforces_ownership(
     with count_queries(app) as warm:
         assert stranger.client.get(f"/media/{vid}/original.mp4").status_code == 404
     assert warm == []
+
+
+def test_a_warm_caption_request_runs_no_sql_and_a_new_caption_is_seen_at_once(
+    app: Flask, auth: AuthActions, sample_mp4: Path
+) -> None:
+    auth.signup()
+    vid = auth.upload(sample_mp4, json=True).get_json()["video"]["id"]
+
+    def add(text: bytes) -> None:
+        form = {"file": (io.BytesIO(b"1\n00:00:01,000 --> 00:00:02,000\n" + text), "a.srt")}
+        answer = auth.client.post(
+            f"/api/videos/{vid}/captions",
+            data={**form, "language": "en"},
+            headers={"X-CSRFToken": auth.csrf()},
+        )
+        assert answer.status_code in (200, 201)
+
+    add(b"First\n")
+    url = f"/media/{vid}/captions/en.vtt"
+    first = auth.client.get(url)
+    assert first.status_code == 200
+    with count_queries(app) as warm:
+        assert (
+            auth.client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code
+            == 304
+        )
+    assert warm == []
+    add(b"Second\n")
+    second = auth.client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200
+    assert "Second" in second.get_data(as_text=True)

@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, func, select
 
 from vidstream import current
 from vidstream.extensions import db
-from vidstream.models import Share, ShareKind, User, Video, VideoStatus, Visibility
+from vidstream.models import Caption, Share, ShareKind, User, Video, VideoStatus, Visibility
 from vidstream.models.video import original_key, split_renditions, upload_key
 
 
@@ -45,6 +45,8 @@ class MediaInfo:
     visibility: str = Visibility.PRIVATE.value
     recipient_ids: tuple[int, ...] = ()
     title: str = ""
+    # The captions, as "en:1a2b3c4d,pt-BR:5e6f7a8b" (language and version, in order).
+    captions: str = ""
     # The upload kept as it came beside the playable MP4 ("mkv", ...; "" when the upload
     # is the playable MP4), and its size.
     source_format: str = ""
@@ -81,6 +83,12 @@ class MediaInfo:
         stored (the video may still be ``processing``), empty before."""
         return split_renditions(self.renditions)
 
+    @property
+    def caption_versions(self) -> dict[str, str]:
+        """Each caption's language and version (its file's validator)."""
+        pairs = (part.partition(":") for part in self.captions.split(",") if part)
+        return {language: version for language, _, version in pairs}
+
 
 def _cache() -> redis.Redis | None:
     client = current.redis()
@@ -102,6 +110,19 @@ _RECIPIENTS = (
     .correlate(Video)
     .scalar_subquery()
 )
+
+
+# The video's captions as "language:version" items (models/caption.py bounds how many).
+_CAPTIONS = (
+    select(func.group_concat(Caption.language + ":" + Caption.version))
+    .where(Caption.video_id == Video.id)
+    .correlate(Video)
+    .scalar_subquery()
+)
+
+
+def _captions(joined: str | None) -> str:
+    return ",".join(sorted(part for part in (joined or "").split(",") if part))
 
 
 def _ids(joined: str | None) -> tuple[int, ...]:
@@ -127,6 +148,7 @@ _MEDIA_QUERY = (
         Video.source_format,
         Video.playable_size_bytes,
         User.disabled_at,
+        _CAPTIONS,
         _RECIPIENTS,
     )
     .join(User, User.id == Video.owner_id)
@@ -153,6 +175,7 @@ def _from_row(row: Any) -> MediaInfo:
         source_format=row.source_format or "",
         upload_size=row.size_bytes,
         owner_disabled=row.disabled_at is not None,
+        captions=_captions(row[-2]),
     )
 
 

@@ -8,6 +8,7 @@ show that the refusals were about the token and nothing else.
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,6 +60,11 @@ def site(app: Flask, sample_mp4: Path) -> Site:
     alice = AuthActions(app.test_client())
     alice.signup("alice", PASSWORD)
     video_id = alice.upload(sample_mp4, json=True).get_json()["video"]["id"]
+    caption = {"file": (io.BytesIO(CAPTION), "en.srt"), "language": "en"}
+    added = alice.client.post(
+        f"/api/videos/{video_id}/captions", data=caption, headers={"X-CSRFToken": alice.csrf()}
+    )
+    assert added.status_code == 201
     created = alice.client.post("/tokens", data={"name": "cli", "csrf_token": alice.csrf()})
     assert created.status_code == 201
     with app.app_context():
@@ -161,6 +167,25 @@ def _setup_code(browser: AuthActions) -> str:
     found = SECRET.search(browser.client.get("/account/two-factor").get_data(as_text=True))
     assert found is not None
     return code_at(found.group(1), time.time())
+
+
+CAPTION = b"1\n00:00:01,000 --> 00:00:02,000\nForged\n"
+
+
+def caption_upload(path: Callable[[Site], str], *, header: bool) -> Send:
+    """A caption file posted as multipart, the token in ``X-CSRFToken`` (``header``) or
+    in the form's ``csrf_token`` field."""
+
+    def send(site: Site, browser: AuthActions, token: str | None) -> Any:
+        data: dict[str, Any] = {"file": (io.BytesIO(CAPTION), "a.srt"), "language": "en"}
+        headers = {}
+        if token is not None and header:
+            headers["X-CSRFToken"] = token
+        elif token is not None:
+            data["csrf_token"] = token
+        return browser.client.post(path(site), data=data, headers=headers)
+
+    return send
 
 
 def upload_form(site: Site, browser: AuthActions, token: str | None) -> Any:
@@ -374,6 +399,18 @@ WRITES: dict[str, Write] = {
         script("DELETE", lambda s: f"/api/videos/{s.video_id}/shares/{s.share_id}", {}),
     ),
     "stream.share_page": Write(False, share_unlock("")),
+    "stream.api_add_caption": Write(
+        True, caption_upload(lambda s: f"/api/videos/{s.video_id}/captions", header=True)
+    ),
+    "stream.api_remove_caption": Write(
+        True, script("DELETE", lambda s: f"/api/videos/{s.video_id}/captions/en", {})
+    ),
+    "stream.add_caption_form": Write(
+        True, caption_upload(lambda s: f"/stream/{s.video_id}/captions", header=False)
+    ),
+    "stream.remove_caption_form": Write(
+        True, form(lambda s: f"/stream/{s.video_id}/captions/en/delete")
+    ),
     "stream.api_create_collection": Write(
         True, json_script("POST", lambda s: "/api/collections", '{"name": "Forged"}')
     ),

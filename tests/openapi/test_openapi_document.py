@@ -37,6 +37,8 @@ OWNERS = {
     "/api/account/export": "auth",
     "/api/account/activity": "auth",
     "/api/admin/audit": "auth",
+    "/api/videos/{public_id}/captions": "stream",
+    "/api/videos/{public_id}/captions/{language}": "stream",
 }
 
 

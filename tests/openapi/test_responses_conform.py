@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -192,3 +193,30 @@ def test_account_and_audit_calls(
     gone = client.delete("/api/account", json={"password": "correct horse"}, headers=member.bearer)
     assert gone.status_code == 204
     check("DELETE", "/api/account", gone)
+
+
+def test_caption_calls(
+    app: Flask, client: FlaskClient, api_user: ApiUser, conformance: Conformance, sample_mp4: Path
+) -> None:
+    check = conformance.check
+    video_id = api_user.browser.upload(sample_mp4, json=True).get_json()["video"]["id"]
+    captions, one = f"{VIDEO}/captions", f"{VIDEO}/captions/{{language}}"
+    srt = b"1\n00:00:01,000 --> 00:00:02,000\nHi\n"
+
+    def send(data: bytes, language: str = "en") -> Any:
+        form = {"file": (io.BytesIO(data), "a.srt"), "language": language, "label": "English"}
+        return client.post(f"/api/videos/{video_id}/captions", data=form, headers=api_user.bearer)
+
+    for data, status in ((srt, 201), (srt, 200), (b"\x00", 415), (b"WEBVTT\n", 422)):
+        answer = send(data)
+        assert answer.status_code == status
+        check("POST", captions, answer)
+    check("POST", captions, send(srt, language="not a tag"))
+    check("GET", VIDEO, client.get(f"/api/videos/{video_id}", headers=api_user.bearer))
+    path = f"/api/videos/{video_id}/captions/en"
+    stranger = make_api_user(app, "mallory")
+    check("DELETE", one, client.delete(path, headers=stranger.bearer))
+    gone = client.delete(path, headers=api_user.bearer)
+    assert gone.status_code == 204
+    check("DELETE", one, gone)
+    check("DELETE", one, client.delete(path, headers=api_user.bearer))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import time
 from datetime import timedelta
@@ -132,3 +133,31 @@ def test_reprocessing_makes_a_missing_playable_mp4_again(
     with app.app_context():
         assert check_storage().problems == 0
     assert auth.client.get(f"/media/{vid}/original.mp4").status_code == 200
+
+
+def test_captions_are_known_to_the_check(app: Flask, auth: AuthActions, sample_mp4: Path) -> None:
+    auth.signup("alice")
+    vid = auth.upload(sample_mp4, json=True).get_json()["video"]["id"]
+    srt = b"1\n00:00:01,000 --> 00:00:02,000\nHi\n"
+    for language in ("en", "fr"):
+        answer = auth.client.post(
+            f"/api/videos/{vid}/captions",
+            data={"file": (io.BytesIO(srt), "a.srt"), "language": language},
+            headers={"X-CSRFToken": auth.csrf()},
+        )
+        assert answer.status_code == 201
+    with app.app_context():
+        assert check_storage().problems == 0
+    current.storage(app).path(f"videos/{vid}/captions/fr.vtt").unlink()
+    stray = _store(app, f"videos/{vid}/captions/de.vtt", age_hours=48)
+    young = _store(app, f"videos/{vid}/captions/it.vtt", age_hours=0.5)
+    with app.app_context():
+        found = check_storage(grace=timedelta(hours=24))
+        assert found.missing_captions == [f"videos/{vid}/captions/fr.vtt"]
+        assert found.captions_without_rows == [f"videos/{vid}/captions/de.vtt"]
+        assert found.young_files_without_rows == [f"videos/{vid}/captions/it.vtt"]
+        repaired = check_storage(repair=True, grace=timedelta(hours=24))
+    assert repaired.deleted_files == [f"videos/{vid}/captions/de.vtt"]
+    assert not stray.exists() and young.exists()
+    assert current.storage(app).exists(f"videos/{vid}/original.mp4")
+    assert current.storage(app).exists(f"videos/{vid}/captions/en.vtt")

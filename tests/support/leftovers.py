@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from vidstream import current
 from vidstream.extensions import db
-from vidstream.models import AccessToken, Share, Upload, User, Video
+from vidstream.models import AccessToken, Caption, Share, Upload, User, Video
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Snapshot:
     users: frozenset[tuple[str, str, int]]  # username, password hash, session epoch
     tokens: frozenset[tuple[int, bool]]  # id, revoked
     shares: frozenset[tuple[str, bool, int]]  # public id, revoked, views
+    captions: frozenset[tuple[int, str, str]]  # video row id, language, version
     stored: frozenset[str]  # storage keys
     staged: frozenset[tuple[str, int]]  # files under the staging dir (relative path, size)
 
@@ -44,12 +45,16 @@ def snapshot(app: Flask) -> Snapshot:
         ).all()
         tokens = db.session.execute(select(AccessToken.id, AccessToken.revoked_at)).all()
         shares = db.session.execute(select(Share.public_id, Share.revoked_at, Share.views)).all()
+        captions = db.session.execute(
+            select(Caption.video_id, Caption.language, Caption.version)
+        ).all()
     return Snapshot(
         videos=frozenset((pid, title, str(status)) for pid, title, status in videos),
         uploads=frozenset((pid, offset) for pid, offset in uploads),
         users=frozenset((name, hashed, epoch) for name, hashed, epoch in users),
         tokens=frozenset((token_id, revoked is not None) for token_id, revoked in tokens),
         shares=frozenset((pid, revoked is not None, views) for pid, revoked, views in shares),
+        captions=frozenset((vid, language, version) for vid, language, version in captions),
         stored=frozenset(current.storage(app).list_keys("")),
         staged=frozenset(
             (p.relative_to(staging).as_posix(), p.stat().st_size)

@@ -39,6 +39,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "collection_id": "no-such-collection",
     "video_id": "zzzzzzzzzzzzzzzzzzzzzz",
     "handle": "no-such-session",
+    "language": "en",
 }
 CALLERS = ("anonymous", "viewer", "member", "admin", "member token")
 # Requests that end the caller's session go last.

@@ -21,7 +21,9 @@ def _print(report: StorageReport) -> None:
         click.echo(f"row without original: {public_id}{fixed}")
     for key in report.missing_derived:
         click.echo(f"missing derived file: {key} (run: vidstream videos reprocess)")
-    for key in report.files_without_rows:
+    for key in report.missing_captions:
+        click.echo(f"missing caption file: {key} (add the caption again, or remove it)")
+    for key in [*report.files_without_rows, *report.captions_without_rows]:
         fixed = " -> deleted" if key in report.deleted_files else ""
         click.echo(f"file without row: {key}{fixed}")
     for key in report.young_files_without_rows:

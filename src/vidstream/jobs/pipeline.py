@@ -22,6 +22,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from vidstream import current
 from vidstream.config import Settings
 from vidstream.jobs import records, steps
+from vidstream.jobs.captions import extract_captions
 from vidstream.jobs.context import Job, MediaFailure, Outcome
 from vidstream.jobs.lease import Lease, LeaseLost, VideoGone, claim
 from vidstream.jobs.playable import make_playable
@@ -153,6 +154,8 @@ def render(job: Job) -> Outcome:
     probe: VideoProbe = probe_video(source, MP4_DEMUXER)
     if not job.facts.poster_ready:
         steps.make_poster(job, source, probe)
+    if job.facts.source_key is None:  # a kept upload's tracks were read when converted
+        extract_captions(job, source)
     # The ladder before the storyboard: adaptive playback matters more than seek
     # previews, and the ladder is published while it grows. A ladder that was being
     # published when a run stopped is made again (the video is not ``ready`` yet).

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 
 from vidstream.jobs import records
+from vidstream.jobs.captions import extract_captions
 from vidstream.jobs.context import Job, MediaFailure, Outcome
 from vidstream.media.containers import CONTAINERS, MP4_DEMUXER
 from vidstream.media.convert import convert_to_mp4
@@ -69,5 +70,6 @@ def make_playable(job: Job) -> Outcome:
     job.finish(ProcessingStep.CONVERT)
     size = job.storage.put_file(job.facts.original_key, target)
     records.mark_converted(job.facts, probe, made, size)
+    extract_captions(job, upload, container.demuxer)
     log.info("video %s is playable (%s %s to MP4)", job.facts.public_id, how, container.label)
     return Outcome.PLAYABLE

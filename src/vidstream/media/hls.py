@@ -218,3 +218,60 @@ def master_playlist(
 def as_vod(playlist: str) -> str:
     """A finished EVENT playlist as a VOD one (the same segments; it will not change)."""
     return playlist.replace("#EXT-X-PLAYLIST-TYPE:EVENT", "#EXT-X-PLAYLIST-TYPE:VOD", 1)
+
+
+# The subtitle renditions' GROUP-ID, and the folder their media playlists are served in.
+SUBTITLE_GROUP = "subs"
+SUBTITLES = "subs"
+
+
+def _quoted(text: str) -> str:
+    """``text`` fit for an HLS quoted string (which holds no double quote or line break)."""
+    return text.replace('"', "'").replace("\r", " ").replace("\n", " ")
+
+
+def with_subtitles(master: str, tracks: list[tuple[str, str]]) -> str:
+    """The master playlist ``master`` with a subtitle rendition per (language, name).
+
+    Each is an ``EXT-X-MEDIA`` of ``TYPE=SUBTITLES`` in one group, which every variant
+    names; its URI is the media playlist :func:`subtitle_playlist` makes. Names are
+    unique within the group, as players require.
+    """
+    media, seen = [], set()
+    for language, name in tracks:
+        shown = _quoted(name) or language
+        if shown in seen:
+            shown = f"{shown} ({language})"
+        seen.add(shown)
+        media.append(
+            f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="{SUBTITLE_GROUP}",LANGUAGE="{language}",'
+            f'NAME="{shown}",DEFAULT=NO,AUTOSELECT=YES,URI="{SUBTITLES}/{language}.m3u8"'
+        )
+    lines, placed = [], False
+    for line in master.splitlines():
+        if not placed and line.startswith(("#EXT-X-MEDIA:", "#EXT-X-STREAM-INF:")):
+            lines += media
+            placed = True
+        if line.startswith("#EXT-X-STREAM-INF:"):
+            line += f',SUBTITLES="{SUBTITLE_GROUP}"'
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def subtitle_playlist(duration: float | None, uri: str) -> str:
+    """A subtitle media playlist of one segment: the whole WebVTT file at ``uri``.
+
+    The ladder's timeline starts at zero, as the caption's cue times do, so the file
+    needs no ``X-TIMESTAMP-MAP`` to line up.
+    """
+    seconds = max(duration or 0.0, 0.001)
+    return "\n".join([
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        f"#EXT-X-TARGETDURATION:{math.ceil(seconds)}",
+        "#EXT-X-MEDIA-SEQUENCE:0",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
+        f"#EXTINF:{seconds:.3f},",
+        uri,
+        "#EXT-X-ENDLIST",
+    ]) + "\n"  # fmt: skip

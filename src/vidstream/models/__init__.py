@@ -8,6 +8,7 @@ from vidstream.models.analytics import (
 )
 from vidstream.models.audit import AuditEvent
 from vidstream.models.base import Base
+from vidstream.models.caption import Caption, CaptionSource
 from vidstream.models.library import Collection, CollectionItem, VideoTag
 from vidstream.models.search import VideoSearch
 from vidstream.models.second_factor import PasskeyCredential, RecoveryCode, TotpFactor
@@ -24,6 +25,8 @@ __all__ = [
     "AnalyticsDay",
     "AuditEvent",
     "Base",
+    "Caption",
+    "CaptionSource",
     "Collection",
     "CollectionItem",
     "Invitation",

@@ -9,14 +9,25 @@ them out (:func:`managed_by_migration`).
 
 Title and description follow the video row by themselves (the mapper events below),
 so every path that makes or edits a video (upload, tus, the CLI, tests) keeps the
-document true; tags and captions are written where they are edited.
+document true; tags and captions are written where they are edited
+(:func:`caption_text_update`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, ForeignKey, Index, Text, event, insert, inspect, update
+from sqlalchemy import (
+    Connection,
+    ForeignKey,
+    Index,
+    Text,
+    Update,
+    event,
+    insert,
+    inspect,
+    update,
+)
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from vidstream.models.base import Base
@@ -26,6 +37,8 @@ FTS_TABLE = "video_search_fts"
 FULLTEXT_INDEX = "ix_video_search_fulltext"
 # The columns the full-text index covers, in its order (the MATCH lists must repeat it).
 SEARCHED_COLUMNS = ("title", "description", "tags", "captions")
+# The most caption text kept per video: well inside a MariaDB TEXT (64 KiB) in UTF-8.
+CAPTION_TEXT_LIMIT = 16000
 
 
 class VideoSearch(Base):
@@ -88,4 +101,13 @@ def _reindex_video(_mapper: Mapper[Any], connection: Connection, video: Video) -
         update(VideoSearch)
         .where(VideoSearch.video_id == video.id)
         .values(title=video.title, description=video.description or "")
+    )
+
+
+def caption_text_update(video_id: int, text: str) -> Update:
+    """The statement that puts the words of a video's captions in its search document."""
+    return (
+        update(VideoSearch)
+        .where(VideoSearch.video_id == video_id)
+        .values(captions=text[:CAPTION_TEXT_LIMIT])
     )

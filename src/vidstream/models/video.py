@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from vidstream.models.base import Base, identifier, utcnow
 
 if TYPE_CHECKING:
+    from vidstream.models.caption import Caption
     from vidstream.models.library import VideoTag
     from vidstream.models.user import User
     from vidstream.models.video_job import VideoJob
@@ -122,6 +123,10 @@ class Video(Base):
     tag_rows: Mapped[list[VideoTag]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="VideoTag.tag"
     )
+    # Lists that show captions load them for all their videos at once (selectinload).
+    captions: Mapped[list[Caption]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="Caption.language"
+    )
 
     @property
     def tags(self) -> list[str]:
@@ -176,6 +181,12 @@ def hls_key(public_id: str, *parts: str) -> str:
 def image_key(public_id: str, name: str) -> str:
     """Storage key of a picture made from the video (poster, thumbnail, storyboard)."""
     return f"videos/{public_id}/images/{name}"
+
+
+def caption_key(public_id: str, language: str) -> str:
+    """Storage key of a caption's WebVTT file; ``language`` must be a checked tag
+    (models/caption.py ``normal_language``), never text as a person sent it."""
+    return f"videos/{public_id}/captions/{language}.vtt"
 
 
 def derived_prefixes(public_id: str) -> tuple[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from vidstream.models import ProcessingStep, VideoStatus, Visibility
+from vidstream.models import CaptionSource, ProcessingStep, VideoStatus, Visibility
 from vidstream.services.upload.tus.protocol import CHECKSUM_ALGORITHMS, TUS_VERSION
 
 Object = dict[str, Any]
@@ -45,6 +45,11 @@ def _strict_object(properties: Mapping[str, Object], required: list[str] | None 
 
 
 URL: Object = {"type": "string", "format": "uri-reference", "minLength": 1}
+# What models/caption.py normal_language() makes: en, pt-BR, zh-Hant, es-419.
+LANGUAGE_TAG: Object = {
+    "type": "string",
+    "pattern": "^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$",
+}
 
 SCHEMAS: dict[str, Object] = {
     "Error": _strict_object(
@@ -88,6 +93,24 @@ SCHEMAS: dict[str, Object] = {
             "progress": {"type": "number", "minimum": 0, "maximum": 1},
         }
     ),
+    "CaptionLink": _strict_object(
+        {"language": LANGUAGE_TAG, "label": {"type": "string", "minLength": 1}, "url": URL}
+    ),
+    "Caption": _strict_object(
+        {
+            "language": LANGUAGE_TAG,
+            "label": {"type": "string", "minLength": 1},
+            "source": {
+                "type": "string",
+                "enum": [source.value for source in CaptionSource],
+                "description": "upload: sent by the owner; file: a text subtitle track "
+                "found inside the uploaded video.",
+            },
+            "created_at": {"type": "string", "format": "date-time"},
+            "url": {**URL, "description": "The WebVTT file (text/vtt)."},
+        }
+    ),
+    "CaptionEnvelope": _strict_object({"caption": schema_ref("Caption")}),
     "VideoUrls": _strict_object(
         {
             "page": URL,
@@ -96,8 +119,9 @@ SCHEMAS: dict[str, Object] = {
             "thumbnail": URL,
             "storyboard": URL,
             "hls": URL,
+            "captions": {"type": "array", "items": schema_ref("CaptionLink")},
         },
-        required=["page", "original"],
+        required=["page", "original", "captions"],
     ),
     "Video": _strict_object(
         {
@@ -125,6 +149,7 @@ SCHEMAS: dict[str, Object] = {
             },
             "status_reason": _nullable("string", description="Why processing failed."),
             "processing": schema_ref("Processing"),
+            "captions": {"type": "array", "items": schema_ref("Caption")},
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time"},
             "urls": schema_ref("VideoUrls"),

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from vidstream.openapi.caption_paths import (
+    LANGUAGE_PARAMETER,
+    add_caption_operation,
+    remove_caption_operation,
+)
 from vidstream.openapi.components import (
     ANYONE,
     JSON,
@@ -49,6 +54,14 @@ def json_paths() -> dict[str, Object]:
             "delete": _delete_video(),
         },
         "/api/videos/{public_id}/shares": {"parameters": [VIDEO_ID], **share_operations()},
+        "/api/videos/{public_id}/captions": {
+            "parameters": [VIDEO_ID],
+            "post": add_caption_operation(),
+        },
+        "/api/videos/{public_id}/captions/{language}": {
+            "parameters": [VIDEO_ID, LANGUAGE_PARAMETER],
+            "delete": remove_caption_operation(),
+        },
         "/api/videos/{public_id}/stats": {
             "parameters": [VIDEO_ID],
             "get": video_stats_operation(),

@@ -13,7 +13,11 @@ Needs an app context (for the database and the store) but no request. What
   are left as they are.
 * Missing derived files (poster, storyboard, HLS, and the playable MP4 made from an
   upload kept in another format) are reported only: the original is intact, and
-  ``vidstream videos reprocess`` makes them again.
+  ``vidstream videos reprocess`` makes them again. So is a caption whose file is
+  missing (its owner adds it again).
+* A caption file with no caption row, in the folder of a video that exists, is
+  deleted once older than the grace period (a caption is stored before its row is
+  committed, as an upload is), alone: the rest of the folder stays.
 
 A video's original is the file as uploaded: ``videos/<id>/source`` when the upload was
 kept as it came (its row names the container), else ``videos/<id>/original.mp4``.
@@ -31,7 +35,7 @@ from vidstream import current
 from vidstream.extensions import db
 from vidstream.media_index import forget_media
 from vidstream.models import Video, VideoStatus
-from vidstream.models.video import hls_key, image_key, original_key
+from vidstream.models.video import caption_key, hls_key, image_key, original_key
 from vidstream.storage.base import ObjectNotFound, Storage
 
 DEFAULT_GRACE = timedelta(hours=24)
@@ -46,6 +50,8 @@ class StorageReport:
 
     rows_without_original: list[str] = field(default_factory=list)
     missing_derived: list[str] = field(default_factory=list)
+    missing_captions: list[str] = field(default_factory=list)
+    captions_without_rows: list[str] = field(default_factory=list)
     files_without_rows: list[str] = field(default_factory=list)
     young_files_without_rows: list[str] = field(default_factory=list)
     marked_failed: list[str] = field(default_factory=list)
@@ -55,8 +61,10 @@ class StorageReport:
     def problems(self) -> int:
         """How many findings are still unresolved after this run."""
         unresolved_rows = set(self.rows_without_original) - set(self.marked_failed)
-        unresolved_files = set(self.files_without_rows) - set(self.deleted_files)
-        return len(unresolved_rows) + len(unresolved_files) + len(self.missing_derived)
+        strays = set(self.files_without_rows) | set(self.captions_without_rows)
+        unresolved_files = strays - set(self.deleted_files)
+        missing = len(self.missing_derived) + len(self.missing_captions)
+        return len(unresolved_rows) + len(unresolved_files) + missing
 
 
 def _storage() -> Storage:
@@ -85,18 +93,26 @@ def _expected_derived(video: Video) -> list[str]:
     return keys
 
 
-def _check_rows(stored: set[str], report: StorageReport) -> set[str]:
-    """Record rows whose files are missing; return every known public id."""
-    known = set()
+def _check_rows(stored: set[str], report: StorageReport) -> tuple[set[str], set[str]]:
+    """Record rows whose files are missing; return every known public id and caption key."""
+    known, captions = set(), set()
     for video in db.session.scalars(select(Video).order_by(Video.id)):
         known.add(video.public_id)
+        keys = [caption_key(video.public_id, caption.language) for caption in video.captions]
+        captions.update(keys)
+        report.missing_captions.extend(key for key in keys if key not in stored)
         if video.status in NO_ORIGINAL_EXPECTED:
             continue
         if video.upload_key not in stored:
             report.rows_without_original.append(video.public_id)
             continue
         report.missing_derived.extend(k for k in _expected_derived(video) if k not in stored)
-    return known
+    return known, captions
+
+
+def _is_caption(key: str) -> bool:
+    parts = key.split("/")
+    return len(parts) == 4 and parts[2] == "captions"
 
 
 def check_storage(
@@ -107,12 +123,15 @@ def check_storage(
     now = time.time() if now is None else now
     report = StorageReport()
     stored = set(storage.list_keys("videos/"))
-    known = _check_rows(stored, report)
+    known, captions = _check_rows(stored, report)
     orphans: dict[str, list[str]] = {}
     for key in sorted(stored):
         public_id = key.split("/")[1]
         if public_id not in known:
             orphans.setdefault(public_id, []).append(key)
+        elif _is_caption(key) and key not in captions:
+            young = _age_seconds(storage, key, now) < grace.total_seconds()
+            (report.young_files_without_rows if young else report.captions_without_rows).append(key)
     for keys in orphans.values():
         # A folder is judged as a whole: one young file means it may still be in use.
         young = any(_age_seconds(storage, k, now) < grace.total_seconds() for k in keys)
@@ -135,3 +154,6 @@ def _repair(storage: Storage, report: StorageReport) -> None:
     for prefix in sorted({"/".join(key.split("/")[:2]) + "/" for key in report.files_without_rows}):
         storage.delete_prefix(prefix)
     report.deleted_files.extend(report.files_without_rows)
+    for key in report.captions_without_rows:
+        storage.delete_prefix(key)
+        report.deleted_files.append(key)

@@ -165,6 +165,11 @@ ROUTE_PERMISSIONS: dict[str, Need] = {
     "stream.create_link_form": M,
     "stream.share_with_person": M,
     "stream.revoke_share": S,
+    # captions: adding one stores a file (members, as uploads); removing, any owner
+    "stream.api_add_caption": M,
+    "stream.api_remove_caption": S,
+    "stream.add_caption_form": M,
+    "stream.remove_caption_form": S,
     # media: anyone reaches the route; video_access decides per video
     "stream.original": A,
     "stream.download": A,
@@ -174,6 +179,8 @@ ROUTE_PERMISSIONS: dict[str, Need] = {
     "stream.thumbnail": A,
     "stream.storyboard_index": A,
     "stream.storyboard_image": A,
+    "stream.caption_file": A,
+    "stream.hls_subtitles": A,
 }
 
 ROLE_NEEDED = {Need.MEMBER: Role.MEMBER, Need.ADMIN: Role.ADMIN}

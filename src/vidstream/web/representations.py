@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from vidstream.models import Collection, ProcessingStep, Share, ShareKind, Video, VideoStatus
+from vidstream.models import (
+    Caption,
+    Collection,
+    ProcessingStep,
+    Share,
+    ShareKind,
+    Video,
+    VideoStatus,
+)
 from vidstream.web.urls import absolute_url, service_url
 
 
@@ -27,6 +35,7 @@ def video_json(video: Video) -> dict[str, Any]:
         "status": video.status.value,
         "status_reason": video.status_reason,
         "processing": processing_json(video),
+        "captions": [caption_json(c, public_id=video.public_id) for c in video.captions],
         "created_at": video.created_at.isoformat() + "Z",
         "updated_at": video.updated_at.isoformat() + "Z",
         "urls": {
@@ -61,13 +70,13 @@ def processing_json(video: Video) -> dict[str, Any]:
     return {"step": step.value, "label": STEP_LABELS[step], "progress": round(progress, 3)}
 
 
-def media_urls(video: Video, **where: str) -> dict[str, str]:
-    """Links to the files of ``video`` that exist so far.
+def media_urls(video: Video, **where: str) -> dict[str, Any]:
+    """Links to the files of ``video`` that exist so far, and its captions'.
 
     ``where`` names the URL form: ``public_id=`` for ``/media/<id>/...``, or ``token=``
     and ``grant=`` for the share-link form ``/s/<token>/m/<grant>/...``.
     """
-    urls = {"original": service_url("stream.original", **where)}
+    urls: dict[str, Any] = {"original": service_url("stream.original", **where)}
     if video.poster_ready:
         urls["poster"] = service_url("stream.poster", **where)
         urls["thumbnail"] = service_url("stream.thumbnail", **where)
@@ -75,7 +84,27 @@ def media_urls(video: Video, **where: str) -> dict[str, str]:
         urls["storyboard"] = service_url("stream.storyboard_index", **where)
     if video.renditions:
         urls["hls"] = service_url("stream.hls_master", **where)
+    urls["captions"] = [
+        {"language": c.language, "label": c.label, "url": caption_url(c, **where)}
+        for c in video.captions
+    ]
     return urls
+
+
+def caption_url(caption: Caption, **where: str) -> str:
+    """The URL of a caption's WebVTT file, in the form ``where`` names (see media_urls)."""
+    return service_url("stream.caption_file", language=caption.language, **where)
+
+
+def caption_json(caption: Caption, **where: str) -> dict[str, Any]:
+    """The JSON shape of a caption."""
+    return {
+        "language": caption.language,
+        "label": caption.label,
+        "source": caption.source.value,
+        "created_at": caption.created_at.isoformat() + "Z",
+        "url": caption_url(caption, **where),
+    }
 
 
 def share_json(share: Share, token: str | None = None) -> dict[str, Any]:

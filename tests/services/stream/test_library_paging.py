@@ -110,4 +110,5 @@ def test_a_page_runs_the_same_number_of_queries_for_3_or_40_videos(
     with counted(app) as many:
         assert alice.client.get(path).status_code == 200
     assert len(many) == len(few), many
-    assert len(many) <= 8, len(many)
+    # The API lists each video's captions too: one more query for the whole page.
+    assert len(many) <= (9 if path.startswith("/api/") else 8), len(many)

@@ -11,6 +11,7 @@ bp.add_app_template_global(processing_json, "processing")
 from vidstream.services.stream import (  # noqa: E402,F401  (registers the views)
     api,
     beacon,
+    caption_api,
     collection_api,
     collection_pages,
     manage,

@@ -75,7 +75,7 @@ def json_body(fields: dict[str, type]) -> dict[str, Any]:
 def api_list() -> Response:
     """A page of the caller's videos: searched, filtered and sorted as asked."""
     query = parse_query(request.args, limit_allowed=True)
-    page = find_videos(current_user_id() or 0, query)
+    page = find_videos(current_user_id() or 0, query, captions=True)
     next_url = None
     if page.next_cursor:
         limit = {"limit": str(query.limit)} if query.limit != PAGE_SIZE else {}

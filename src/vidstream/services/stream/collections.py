@@ -56,7 +56,9 @@ def collection_videos(collection: Collection) -> list[Video]:
         .join(CollectionItem, CollectionItem.video_id == Video.id)
         .where(CollectionItem.collection_id == collection.id)
         .order_by(CollectionItem.position)
-        .options(selectinload(Video.job), selectinload(Video.tag_rows))
+        .options(
+            selectinload(Video.job), selectinload(Video.tag_rows), selectinload(Video.captions)
+        )
     )
     return list(db.session.scalars(query))
 

@@ -61,7 +61,14 @@ NO_FILE = "No such file exists for this video."
 SAFE_FILENAME = re.compile(r'[\x00-\x1f\x7f/\\"*:<>?|;]+')
 
 
-def deliver(info: MediaInfo, key: str, viewer: Viewer, *, attachment: bool = False) -> Response:
+def deliver(
+    info: MediaInfo,
+    key: str,
+    viewer: Viewer,
+    *,
+    attachment: bool = False,
+    version: str | None = None,
+) -> Response:
     """Answer GET/HEAD for the stored file ``key`` of the video ``info``.
 
     ``key`` must have been built from the video's stored id and fixed names, and the
@@ -69,6 +76,8 @@ def deliver(info: MediaInfo, key: str, viewer: Viewer, *, attachment: bool = Fal
     that is not well formed, or a derived file that is not stored, is a 404. With
     ``attachment`` the file is sent for saving, named after the video's title, by the
     app or the gateway's X-Accel-Redirect (a direct link cannot carry that header).
+    ``version`` is the file's own validator, for a file that changes apart from the
+    rest (a caption).
     """
     try:
         check_key(key)
@@ -86,7 +95,7 @@ def deliver(info: MediaInfo, key: str, viewer: Viewer, *, attachment: bool = Fal
         if playlist is not None:
             return playlist
     growing = extension == "m3u8" and info.status != VideoStatus.READY.value
-    size, etag = _validators(info, key)
+    size, etag = _validators(info, key, version)
     if growing:
         # Each snapshot of a growing playlist is longer than the last: its size tells
         # them apart, and none may be kept (a player polls it for new segments).
@@ -109,14 +118,15 @@ def deliver(info: MediaInfo, key: str, viewer: Viewer, *, attachment: bool = Fal
     return response
 
 
-def _validators(info: MediaInfo, key: str) -> tuple[int, str]:
+def _validators(info: MediaInfo, key: str, version: str | None) -> tuple[int, str]:
     """Size and ETag of ``key``: the upload's and the playable MP4's from the row (no
-    storage request), a derived file's size from the store."""
+    storage request), a derived file's size from the store and its ``version`` (a
+    caption's) or the derived files' tag."""
     if key == info.original_key:
         return info.size, info.etag
     if key == info.download_key:
         return info.download_size, info.etag
-    return _stored_size(key), info.assets_version or info.etag
+    return _stored_size(key), version or info.assets_version or info.etag
 
 
 def file_type(info: MediaInfo, key: str) -> tuple[str, str]:
@@ -198,6 +208,23 @@ def linked_playlist(key: str) -> Response | None:
         "X-Content-Type-Options": "nosniff",
     }
     return Response("\n".join(lines) + "\n", headers=headers)
+
+
+def send_made(
+    text: str, *, content_type: str, etag: str, last_modified: float, growing: bool = False
+) -> Response:
+    """A small file made for this request (a playlist that names the captions), with
+    its validators, so a player that has it gets a 304. ``growing``: never kept."""
+    headers = {
+        "ETag": f'"{etag}"',
+        "Last-Modified": http_date(last_modified),
+        "Cache-Control": LINK_CACHE_CONTROL if growing else MEDIA_CACHE_CONTROL,
+        "Content-Type": content_type,
+        "X-Content-Type-Options": "nosniff",
+    }
+    if not_modified(etag, last_modified):
+        return Response(status=304, headers=headers)
+    return Response(text, headers=headers)
 
 
 def accel_redirect(

@@ -67,8 +67,9 @@ class LibraryPage:
     next_cursor: str | None
 
 
-def find_videos(owner_id: int, query: LibraryQuery) -> LibraryPage:
-    """The page of the owner's videos that ``query`` asks for."""
+def find_videos(owner_id: int, query: LibraryQuery, *, captions: bool = False) -> LibraryPage:
+    """The page of the owner's videos that ``query`` asks for (with their captions
+    loaded, in one more query, for a list that shows them)."""
     key, descending = SORT_KEYS[query.sort]
     statement = _filtered(select(Video, key), owner_id, query)
     if query.after is not None:
@@ -79,6 +80,8 @@ def find_videos(owner_id: int, query: LibraryQuery) -> LibraryPage:
         .limit(query.limit + 1)
         .options(selectinload(Video.job), selectinload(Video.tag_rows))
     )
+    if captions:
+        statement = statement.options(selectinload(Video.captions))
     rows = db.session.execute(statement).all()
     videos = [row[0] for row in rows[: query.limit]]
     if len(rows) <= query.limit:

@@ -1,4 +1,5 @@
-"""The owner's forms on a video's page: details and visibility, links, people, delete.
+"""The owner's forms on a video's page: details and visibility, links, people, captions,
+delete.
 
 Each form answers with a redirect back to the page (303) when it worked, and with the
 page itself, its message and the right status when it did not.
@@ -12,6 +13,7 @@ from flask import flash, redirect, request
 from werkzeug.wrappers import Response
 
 from vidstream.services.stream import bp
+from vidstream.services.stream.captions import add_caption, remove_caption, sent_caption
 from vidstream.services.stream.logic import delete_video
 from vidstream.services.stream.routes import render_player
 from vidstream.services.stream.sharing import (
@@ -99,6 +101,24 @@ def revoke_share(public_id: str, share_id: str) -> Response:
     """Revoke a link, or stop sharing with a person, at once."""
     revoke(managed_video(public_id), share_id)
     return _back(public_id, "#share")
+
+
+@bp.post("/stream/<public_id>/captions")
+def add_caption_form(public_id: str) -> Any:
+    """Add a caption file, or replace the one in its language."""
+    video = managed_video(public_id)
+    try:
+        add_caption(video, *sent_caption())
+    except AppError as error:
+        return render_player(video, manage=True, status=error.status, caption_error=error.message)
+    return _back(public_id, "#captions")
+
+
+@bp.post("/stream/<public_id>/captions/<language>/delete")
+def remove_caption_form(public_id: str, language: str) -> Response:
+    """Remove the caption in one language."""
+    remove_caption(managed_video(public_id), language)
+    return _back(public_id, "#captions")
 
 
 @bp.post("/stream/<public_id>/delete")

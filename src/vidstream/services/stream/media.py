@@ -14,16 +14,23 @@ text of the request.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from typing import Any
 
 from werkzeug.wrappers import Response
 
+from vidstream import current
+from vidstream.media.hls import subtitle_playlist, with_subtitles
 from vidstream.media_index import MediaInfo
-from vidstream.models.video import hls_key, image_key
+from vidstream.models import VideoStatus
+from vidstream.models.caption import normal_language
+from vidstream.models.video import caption_key, hls_key, image_key
 from vidstream.services.stream import bp
-from vidstream.services.stream.delivery import NO_FILE, deliver
+from vidstream.services.stream.captions import caption_names, video_duration
+from vidstream.services.stream.delivery import CONTENT_TYPES, NO_FILE, deliver, send_made
+from vidstream.storage import ObjectNotFound
 from vidstream.web.errors import AppError
 from vidstream.web.video_access import Action, Viewer, opened_link, video_access
 
@@ -81,9 +88,55 @@ def _hls_ready(urlargs: dict[str, Any]) -> tuple[MediaInfo, Viewer]:
 
 @media_route("hls/master.m3u8")
 def hls_master(**urlargs: str) -> Response:
-    """The HLS master playlist: every rendition with its bandwidth, size and codecs."""
+    """The HLS master playlist: every rendition with its bandwidth, size and codecs.
+
+    A video with captions gets its stored master with a subtitle group added, made
+    here from the caption rows, so adding a caption needs no new encode; one without
+    takes the plain byte path.
+    """
     info, viewer = _hls_ready(urlargs)
-    return deliver(info, hls_key(info.public_id, "master.m3u8"), viewer)
+    key = hls_key(info.public_id, "master.m3u8")
+    if not info.captions:
+        return deliver(info, key, viewer)
+    try:
+        with current.storage().open(key) as fh:
+            stored = fh.read().decode()
+    except ObjectNotFound:
+        raise AppError(404, NO_FILE) from None
+    text = with_subtitles(stored, caption_names(info.public_id))
+    return _made(info, text, info.captions)
+
+
+def _made(info: MediaInfo, text: str, *parts: str) -> Response:
+    """A playlist made here, its validator drawn from what it was made of."""
+    growing = info.status != VideoStatus.READY.value
+    digest = hashlib.sha256("|".join((text if growing else "", *parts)).encode()).hexdigest()
+    etag = f"{info.assets_version or info.etag}.{digest[:12]}"
+    return send_made(
+        text,
+        content_type=CONTENT_TYPES["m3u8"],
+        etag=etag,
+        last_modified=info.last_modified,
+        growing=growing,
+    )
+
+
+def _caption_language(info: MediaInfo, language: str) -> str:
+    """The checked tag of a caption the video has; a 404 for anything else."""
+    tag = normal_language(language)
+    if tag is None or tag not in info.caption_versions:
+        raise AppError(404, NO_FILE)
+    return tag
+
+
+@media_route("hls/subs/<language>.m3u8")
+def hls_subtitles(language: str, **urlargs: str) -> Response:
+    """A caption as an HLS subtitle playlist: one segment, the whole WebVTT file."""
+    info, _viewer = _hls_ready(urlargs)
+    tag = _caption_language(info, language)
+    uri = f"../../captions/{tag}.vtt"
+    text = subtitle_playlist(video_duration(info.public_id), uri)
+    return _made(info, text, tag, info.caption_versions[tag])
 
 
 @media_route("hls/<rendition>/<name>")
@@ -118,6 +171,15 @@ def poster(**urlargs: str) -> Response:
 def thumbnail(**urlargs: str) -> Response:
     """The poster at library-tile size (at most 320 pixels)."""
     return _picture(urlargs, "thumb.jpg")
+
+
+@media_route("captions/<language>.vtt")
+def caption_file(language: str, **urlargs: str) -> Response:
+    """A caption's WebVTT file (``text/vtt``), cached until the caption is replaced."""
+    info, viewer = checked(urlargs)
+    tag = _caption_language(info, language)
+    key = caption_key(info.public_id, tag)
+    return deliver(info, key, viewer, version=info.caption_versions[tag])
 
 
 @media_route("storyboard.vtt")
