@@ -25,6 +25,7 @@ from vidstream.jobs.context import Job, MediaFailure, Outcome
 from vidstream.jobs.lease import Lease, LeaseLost, VideoGone, claim
 from vidstream.jobs.records import VideoFacts
 from vidstream.jobs.workspace import scratch_folder
+from vidstream.media import chapters
 from vidstream.media.faststart import moov_at_front, remux_faststart
 from vidstream.media.ffmpeg import FFmpegError, FFmpegInterrupted, FFmpegKilled
 from vidstream.media.probe import NotMP4Error, UnplayableVideoError, VideoProbe, probe_video
@@ -146,6 +147,7 @@ def render(job: Job) -> Outcome:
     records.start_rendering(job.facts)
     source = job.source()
     probe: VideoProbe = probe_video(source)
+    records.record_assets(job.facts, chapters=chapters.stored(chapters.file_chapters(source)))
     if not job.facts.poster_ready:
         steps.make_poster(job, source, probe)
     # The ladder before the storyboard: adaptive playback matters more than seek

@@ -8,6 +8,7 @@ from vidstream.models.analytics import (
 )
 from vidstream.models.base import Base
 from vidstream.models.library import Collection, CollectionItem, VideoTag
+from vidstream.models.playback import PlaybackPosition
 from vidstream.models.search import VideoSearch
 from vidstream.models.share import Share, ShareKind
 from vidstream.models.site import Invitation, SiteSetting
@@ -24,6 +25,7 @@ __all__ = [
     "Collection",
     "CollectionItem",
     "Invitation",
+    "PlaybackPosition",
     "ProcessingStep",
     "Role",
     "Share",

@@ -95,6 +95,7 @@ SCHEMAS: dict[str, Object] = {
             "poster": URL,
             "thumbnail": URL,
             "storyboard": URL,
+            "chapters": URL,
             "hls": URL,
         },
         required=["page", "original"],

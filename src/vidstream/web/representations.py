@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vidstream.media.chapters import video_chapters
 from vidstream.models import Collection, ProcessingStep, Share, ShareKind, Video, VideoStatus
 from vidstream.web.urls import absolute_url, service_url
 
@@ -74,6 +75,8 @@ def media_urls(video: Video, **where: str) -> dict[str, str]:
         urls["storyboard"] = service_url("stream.storyboard_index", **where)
     if video.renditions:
         urls["hls"] = service_url("stream.hls_master", **where)
+    if video_chapters(video.description, video.chapters):
+        urls["chapters"] = service_url("stream.chapters_track", **where)
     return urls
 
 
