@@ -1,13 +1,15 @@
 // media-chrome under a strict Content-Security-Policy (no inline style).
 //
-// Each media-chrome element renders its shadow tree from an HTML string that holds a
-// <style>, and later changes rules in that element's sheet (the seek bar's progress,
-// where the preview sits). The policy refuses inline <style>, so this script, loaded
-// before the library, moves each such sheet into a constructed CSSStyleSheet adopted
-// by the same shadow root (constructed sheets are not inline markup, so the policy
-// lets them apply). The <style> element stays, inert (a type that is not CSS, so the
-// browser neither applies nor checks it), with its `sheet` pointing at the adopted
-// one, so the library's own rule edits land where they take effect.
+// Each media-chrome element renders its shadow tree from an HTML string that holds
+// <style> elements (some inside declarative shadow roots of nested elements), and
+// later changes rules in those sheets (the seek bar's progress, where the preview
+// sits). The policy refuses inline style, so this script, loaded before the library,
+// takes the text out of every such <style> and adopts it as a constructed
+// CSSStyleSheet by the shadow root the <style> lands in (constructed sheets are not
+// inline markup; the policy lets them apply). The emptied <style> stays (the policy
+// allows exactly the empty one, by its hash; web/headers.py), of a type that is not
+// CSS, with its `sheet` pointing at the adopted sheet, so the library's own rule
+// edits land where they take effect.
 "use strict";
 
 (function () {
@@ -17,34 +19,47 @@
   if (!innerHTML || !innerHTML.set || !("adoptedStyleSheets" in proto)) return;
   const STYLE = /<style([^>]*)>([\s\S]*?)<\/style>/gi;
   const MEDIA = /\bmedia="([^"]*)"/i;
+  const MARK = "data-adopted-style";
 
   function withoutStyles(html) {
-    const found = [];
+    const texts = [];
     const rest = String(html).replace(STYLE, function (_, attributes, text) {
       const media = MEDIA.exec(attributes);
-      found.push({ text: text, media: media ? media[1] : "" });
-      return "<style" + attributes + ' type="text/x-adopted"></style>';
+      texts.push({ text: text, media: media ? media[1] : "" });
+      return "<style" + attributes + ' type="text/x-adopted" ' + MARK + '="' + (texts.length - 1) + '"></style>';
     });
-    return { html: rest, styles: found };
+    return { html: rest, texts: texts };
   }
 
-  function adopt(root, styles) {
-    const elements = root.querySelectorAll('style[type="text/x-adopted"]');
-    const sheets = [];
-    styles.forEach(function (style, index) {
+  // Placeholders in ``root`` and in the declarative shadow roots inside it.
+  function placeholders(root, found) {
+    root.querySelectorAll("style[" + MARK + "]").forEach(function (el) { found.push(el); });
+    root.querySelectorAll("*").forEach(function (el) {
+      if (el.shadowRoot) placeholders(el.shadowRoot, found);
+    });
+    return found;
+  }
+
+  function adopt(root, texts) {
+    const byRoot = new Map();
+    placeholders(root, []).forEach(function (element) {
+      const style = texts[Number(element.getAttribute(MARK))];
+      if (!style) return;
       const sheet = style.media ? new CSSStyleSheet({ media: style.media }) : new CSSStyleSheet();
       try { sheet.replaceSync(style.text); } catch (error) { return; }
-      sheets.push(sheet);
-      const element = elements[index];
-      if (element) Object.defineProperty(element, "sheet", { configurable: true, get: function () { return sheet; } });
+      element.removeAttribute(MARK);
+      Object.defineProperty(element, "sheet", { configurable: true, get: function () { return sheet; } });
+      const owner = element.getRootNode();
+      if (!byRoot.has(owner)) byRoot.set(owner, []);
+      byRoot.get(owner).push(sheet);
     });
-    root.adoptedStyleSheets = sheets;
+    byRoot.forEach(function (sheets, owner) { owner.adoptedStyleSheets = sheets; });
   }
 
   function render(root, html, write) {
     const parts = withoutStyles(html);
     write(parts.html);
-    if (parts.styles.length) adopt(root, parts.styles);
+    if (parts.texts.length) adopt(root, parts.texts);
   }
 
   Object.defineProperty(proto, "innerHTML", {

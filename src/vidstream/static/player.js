@@ -27,10 +27,17 @@
     return typeof window.Hls === "function" && window.Hls.isSupported();
   }
 
-  // Once media-chrome is there, its controls replace the browser's.
+  // Once media-chrome is there, its controls replace the browser's. The preview's
+  // picture repeats the time shown beside it: it is decoration (alt="").
   if (window.customElements) {
     customElements.whenDefined("media-controller").then(function () {
       video.removeAttribute("controls");
+    });
+    customElements.whenDefined("media-preview-thumbnail").then(function () {
+      root.querySelectorAll("media-preview-thumbnail").forEach(function (preview) {
+        const image = preview.shadowRoot && preview.shadowRoot.querySelector("img");
+        if (image) image.alt = "";
+      });
     });
   }
 
