@@ -245,6 +245,9 @@ WRITES: dict[str, Write] = {
         True,
         script("DELETE", lambda s: f"/api/videos/{s.video_id}/shares/{s.share_id}", {}),
     ),
+    "stream.api_save_position": Write(
+        True, json_script("PUT", lambda s: f"/api/videos/{s.video_id}/position", '{"seconds": 1}')
+    ),
     "stream.share_page": Write(False, share_unlock("")),
     "stream.api_create_collection": Write(
         True, json_script("POST", lambda s: "/api/collections", '{"name": "Forged"}')

@@ -17,6 +17,7 @@ from vidstream.openapi.components import (
     unavailable,
 )
 from vidstream.openapi.library_paths import collection_paths, list_videos_operation
+from vidstream.openapi.playback_paths import save_position_operation
 from vidstream.openapi.share_paths import (
     SHARE_ID_PARAMETER,
     edit_operation,
@@ -49,6 +50,10 @@ def json_paths() -> dict[str, Object]:
             "delete": _delete_video(),
         },
         "/api/videos/{public_id}/shares": {"parameters": [VIDEO_ID], **share_operations()},
+        "/api/videos/{public_id}/position": {
+            "parameters": [VIDEO_ID],
+            "put": save_position_operation(),
+        },
         "/api/videos/{public_id}/stats": {
             "parameters": [VIDEO_ID],
             "get": video_stats_operation(),

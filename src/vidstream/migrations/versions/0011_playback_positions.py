@@ -26,16 +26,16 @@ def upgrade() -> None:
             sa.ForeignKey("videos.id", ondelete="CASCADE"),
             primary_key=True,
         ),
-        sa.Column("seconds", sa.Float(), nullable=False),
+        sa.Column("seconds", sa.Double(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
     )
     op.create_index("ix_playback_positions_video_id", "playback_positions", ["video_id"])
-    with op.batch_alter_table("videos") as batch:
-        batch.add_column(sa.Column("chapters", sa.JSON(), nullable=True))
+    # Plain ALTER TABLE on every database: recreating ``videos`` (SQLite's batch mode)
+    # would drop the search triggers that migration 0008 put on it.
+    op.add_column("videos", sa.Column("chapters", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("videos") as batch:
-        batch.drop_column("chapters")
+    op.drop_column("videos", "chapters")
     op.drop_index("ix_playback_positions_video_id", "playback_positions")
     op.drop_table("playback_positions")
