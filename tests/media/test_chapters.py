@@ -20,7 +20,10 @@ from vidstream.media.chapters import (
 
 
 def test_description_lines_make_chapters() -> None:
-    text = "A day out.\n\n0:00 Intro\n(1:05) The harbour - at dawn\n* 12:30 Q&A\n1:02:03 \u2013 Outro\nThanks!"
+    text = (
+        "A day out.\n\n0:00 Intro\n(1:05) The harbour - at dawn\n* 12:30 Q&A\n"
+        "1:02:03 \u2013 Outro\nThanks!"
+    )
     assert description_chapters(text) == [
         Chapter(0, "Intro"),
         Chapter(65, "The harbour - at dawn"),

@@ -113,12 +113,15 @@ def test_a_recipient_saves_their_own_position(app: Flask, video: str, auth: Auth
     assert saved(app, video, "alice") is None
 
 
-def test_a_stranger_and_nobody_save_nothing(
-    app: Flask, video: str, mallory: AuthActions
-) -> None:
+def test_a_stranger_and_nobody_save_nothing(app: Flask, video: str, mallory: AuthActions) -> None:
     answer = api(mallory, "PUT", f"/api/videos/{video}/position", {"seconds": 20})
     assert answer.status_code == 404
-    assert api(mallory, "PUT", "/api/videos/nosuchvideo0000000000/position", {"seconds": 1}).status_code == 404
+    assert (
+        api(
+            mallory, "PUT", "/api/videos/nosuchvideo0000000000/position", {"seconds": 1}
+        ).status_code
+        == 404
+    )
     nobody = AuthActions(app.test_client())
     assert api(nobody, "PUT", f"/api/videos/{video}/position", {"seconds": 20}).status_code == 401
     with app.app_context():
@@ -148,7 +151,9 @@ def test_a_token_needs_no_csrf_and_a_cookie_session_does(
     app: Flask, video: str, auth: AuthActions
 ) -> None:
     alice_token = make_api_user(app, "carol")
-    assert api(auth, "POST", f"/api/videos/{video}/shares", {"username": "carol"}).status_code == 201
+    assert (
+        api(auth, "POST", f"/api/videos/{video}/shares", {"username": "carol"}).status_code == 201
+    )
     by_token = app.test_client().put(
         f"/api/videos/{video}/position", json={"seconds": 9}, headers=alice_token.bearer
     )
