@@ -145,14 +145,16 @@ def play_seek_switch_and_preview(page: Any, shots: Screenshots) -> None:
     wait_until(page, f"!{VIDEO}.paused && {VIDEO}.currentTime > {target} + 0.3", timeout=3_000)
     assert page.evaluate(f"{VIDEO}.error") is None
 
-    # Natively or through hls.js, the ladder plays and its menu switches rungs.
+    # Natively or through hls.js, the ladder plays and its menu switches rungs (paused:
+    # while playing, the controls and their menus hide once the pointer rests).
+    page.evaluate(f"{VIDEO}.pause()")
     page.locator("[data-quality-button]").click()
     page.locator("[data-quality-menu] media-chrome-menu-item", has_text="240p").click()
     wait_until(page, "document.querySelector('[data-quality-label]').textContent === '240p'")
     wait_until(page, f"{VIDEO}.readyState >= 1")
     assert page.evaluate(f"{VIDEO}.error") is None
 
-    page.evaluate(f"{VIDEO}.pause()")
+    box = page.locator("media-time-range").bounding_box()  # a new source may move it
     page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] / 2)
     wait_until(
         page,

@@ -127,7 +127,7 @@ def test_share_a_link_watch_it_and_revoke_it(
     link = create_link(owner, "For grandma", LINK_PASSWORD)
     assert link.startswith(f"{site}/s/")
     owner.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site)
-    copy = owner.get_by_role("button", name="Copy link")
+    copy = owner.get_by_role("button", name="Copy link", exact=True)
     copy.click()
     wait_until(owner, "document.querySelector('[data-copy]').textContent === 'Copied'")
     assert owner.evaluate("navigator.clipboard.readText()") == link
