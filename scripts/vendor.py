@@ -34,6 +34,25 @@ PINS = [
             "package/LICENSE": "uplot/LICENSE",
         },
     ),
+    (
+        "media-chrome",
+        "4.19.4",
+        "sha512-QAL48kT03+InLijPzXN1end9fcsl0/l53j1laCfbt/79vF2iZ45dovv4wQMw2q9zOLEiDwWsB718NJPhtZUBDg==",
+        {
+            # The single-file build with every element, menus included.
+            "package/dist/iife/all.js": "media-chrome/media-chrome.iife.js",
+            "package/LICENSE": "media-chrome/LICENSE",
+        },
+    ),
+    (
+        "hls.js",
+        "1.7.4",
+        "sha512-3GlxGdPvT2YHvQYOt+yOzT/DEior/qJVNIylHA77kgeoBTdQQqi70GwefNEUmHQeNGyjC8U62+bruqW/Tpm+tg==",
+        {
+            "package/dist/hls.min.js": "hls.js/hls.min.js",
+            "package/LICENSE": "hls.js/LICENSE",
+        },
+    ),
 ]
 
 

@@ -244,6 +244,8 @@ def passkey_answer(registering: bool) -> Send:
         sent = {**headers, **({"X-CSRFToken": token} if token is not None else {})}
         return browser.client.post(path, json=body, headers=sent)
 
+    return send
+
 
 def end_other_session(site: Site, browser: AuthActions, token: str | None) -> Any:
     """Sign out another session of alice's, named as her account page names it."""
@@ -397,6 +399,9 @@ WRITES: dict[str, Write] = {
     "stream.api_unshare": Write(
         True,
         script("DELETE", lambda s: f"/api/videos/{s.video_id}/shares/{s.share_id}", {}),
+    ),
+    "stream.api_save_position": Write(
+        True, json_script("PUT", lambda s: f"/api/videos/{s.video_id}/position", '{"seconds": 1}')
     ),
     "stream.share_page": Write(False, share_unlock("")),
     "stream.api_add_caption": Write(

@@ -146,7 +146,7 @@ def invite(admin: Any, site: str, note: str = "") -> str:
     admin.get_by_role("button", name="Create invitation").click()
     link = str(admin.locator("#new-invitation-url").input_value())
     admin.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site)
-    admin.get_by_role("button", name="Copy link").click()
+    admin.get_by_role("button", name="Copy link", exact=True).click()
     wait_until(admin, "document.querySelector('[data-copy]').textContent === 'Copied'")
     assert admin.evaluate("navigator.clipboard.readText()") == link
     assert "/invite/" in link

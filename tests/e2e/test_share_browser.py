@@ -103,9 +103,8 @@ def play_and_seek(page: Any) -> None:
     page.evaluate(f"{VIDEO}.muted = true")
     page.evaluate(f"{VIDEO}.play()")
     wait_until(page, f"{VIDEO}.currentTime > 0.5", timeout=10_000)
-    scrubber = page.locator("[data-scrubber-range]")
-    scrubber.wait_for()
-    box = scrubber.bounding_box()
+    wait_until(page, f"!{VIDEO}.hasAttribute('controls')")  # the player's own controls
+    box = page.locator("media-time-range").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] / 2)
     target = page.evaluate(f"{VIDEO}.duration * 0.75")
     wait_until(page, f"!{VIDEO}.paused && {VIDEO}.currentTime > {target} + 0.3", timeout=5_000)
@@ -128,7 +127,7 @@ def test_share_a_link_watch_it_and_revoke_it(
     link = create_link(owner, "For grandma", LINK_PASSWORD)
     assert link.startswith(f"{site}/s/")
     owner.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site)
-    copy = owner.get_by_role("button", name="Copy link")
+    copy = owner.get_by_role("button", name="Copy link", exact=True)
     copy.click()
     wait_until(owner, "document.querySelector('[data-copy]').textContent === 'Copied'")
     assert owner.evaluate("navigator.clipboard.readText()") == link

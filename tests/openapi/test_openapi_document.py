@@ -21,6 +21,7 @@ OWNERS = {
     "/api/videos": "stream",
     "/api/videos/{public_id}": "stream",
     "/api/videos/{public_id}/shares": "stream",
+    "/api/videos/{public_id}/position": "stream",
     "/api/videos/{public_id}/shares/{share_id}": "stream",
     "/api/admin/users": "auth",
     "/api/admin/users/{username}": "auth",

@@ -28,6 +28,7 @@ from vidstream.jobs.lease import Lease, LeaseLost, VideoGone, claim
 from vidstream.jobs.playable import make_playable
 from vidstream.jobs.records import VideoFacts
 from vidstream.jobs.workspace import scratch_folder
+from vidstream.media import chapters
 from vidstream.media.containers import MP4_DEMUXER
 from vidstream.media.faststart import moov_at_front, remux_faststart
 from vidstream.media.ffmpeg import FFmpegError, FFmpegInterrupted, FFmpegKilled
@@ -152,6 +153,7 @@ def render(job: Job) -> Outcome:
     records.start_rendering(job.facts)
     source = job.source()
     probe: VideoProbe = probe_video(source, MP4_DEMUXER)
+    records.record_assets(job.facts, chapters=chapters.stored(chapters.file_chapters(source)))
     if not job.facts.poster_ready:
         steps.make_poster(job, source, probe)
     if job.facts.source_key is None:  # a kept upload's tracks were read when converted

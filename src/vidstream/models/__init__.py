@@ -10,6 +10,7 @@ from vidstream.models.audit import AuditEvent
 from vidstream.models.base import Base
 from vidstream.models.caption import Caption, CaptionSource
 from vidstream.models.library import Collection, CollectionItem, VideoTag
+from vidstream.models.playback import PlaybackPosition
 from vidstream.models.search import VideoSearch
 from vidstream.models.second_factor import PasskeyCredential, RecoveryCode, TotpFactor
 from vidstream.models.share import Share, ShareKind
@@ -31,6 +32,7 @@ __all__ = [
     "CollectionItem",
     "Invitation",
     "PasskeyCredential",
+    "PlaybackPosition",
     "ProcessingStep",
     "RecoveryCode",
     "Role",

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Index, String, Text, false
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vidstream.models.base import Base, identifier, utcnow
@@ -113,6 +113,8 @@ class Video(Base):
     storyboard_ready: Mapped[bool] = mapped_column(default=False, server_default=false())
     renditions: Mapped[str | None] = mapped_column(String(64))
     assets_version: Mapped[str | None] = mapped_column(String(32))
+    # Chapters found in the uploaded file: [[start seconds, title], ...] (media/chapters.py).
+    chapters: Mapped[list[list[float | str]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -118,6 +118,7 @@ SCHEMAS: dict[str, Object] = {
             "poster": URL,
             "thumbnail": URL,
             "storyboard": URL,
+            "chapters": URL,
             "hls": URL,
             "captions": {"type": "array", "items": schema_ref("CaptionLink")},
         },

@@ -22,6 +22,7 @@ from vidstream.openapi.components import (
     unavailable,
 )
 from vidstream.openapi.library_paths import collection_paths, list_videos_operation
+from vidstream.openapi.playback_paths import save_position_operation
 from vidstream.openapi.share_paths import (
     SHARE_ID_PARAMETER,
     edit_operation,
@@ -61,6 +62,10 @@ def json_paths() -> dict[str, Object]:
         "/api/videos/{public_id}/captions/{language}": {
             "parameters": [VIDEO_ID, LANGUAGE_PARAMETER],
             "delete": remove_caption_operation(),
+        },
+        "/api/videos/{public_id}/position": {
+            "parameters": [VIDEO_ID],
+            "put": save_position_operation(),
         },
         "/api/videos/{public_id}/stats": {
             "parameters": [VIDEO_ID],

@@ -1,9 +1,10 @@
-// The player: HLS where the browser plays it natively, the faststart MP4 elsewhere,
-// a quality menu for HLS, and storyboard previews above a seek bar.
+// The player's sources: HLS where the browser plays it natively, hls.js over Media
+// Source Extensions elsewhere, the faststart MP4 where neither works; the quality menu
+// (Auto plus each rung); recovery when a media link or a share link's grant expires.
 //
-// Progressive enhancement: without this script the <video> plays the original MP4 with
-// the browser's own controls. Browsers without native HLS (most desktop ones) keep that
-// MP4, which has its index in front and so starts at once and seeks by byte ranges.
+// The controls are media-chrome's (static/vendor/media-chrome, styled under the
+// Content-Security-Policy by static/player-styles.js). Progressive enhancement:
+// without scripts the <video controls> plays the original MP4.
 "use strict";
 
 (function () {
@@ -11,13 +12,33 @@
   const root = document.querySelector("[data-player]");
   if (!root) return;
   const video = root.querySelector("video");
+  const menu = root.querySelector("[data-quality-menu]");
+  const menuButton = root.querySelector("[data-quality-button]");
+  let hls = null;
   let hlsStarted = false;
-  let storyboardLoaded = false;
 
-  // ----- sources and quality ----------------------------------------------------------
+  function absolute(url) { return new URL(url, location.href).href; }
 
   function nativeHls() {
     return typeof video.canPlayType === "function" && video.canPlayType(HLS_TYPE) !== "";
+  }
+
+  function mseHls() {
+    return typeof window.Hls === "function" && window.Hls.isSupported();
+  }
+
+  // Once media-chrome is there, its controls replace the browser's. The preview's
+  // picture repeats the time shown beside it: it is decoration (alt="").
+  if (window.customElements) {
+    customElements.whenDefined("media-controller").then(function () {
+      video.removeAttribute("controls");
+    });
+    customElements.whenDefined("media-preview-thumbnail").then(function () {
+      root.querySelectorAll("media-preview-thumbnail").forEach(function (preview) {
+        const image = preview.shadowRoot && preview.shadowRoot.querySelector("img");
+        if (image) image.alt = "";
+      });
+    });
   }
 
   function switchSource(url) {
@@ -31,21 +52,106 @@
     video.src = url;
   }
 
+  // ----- the quality menu ---------------------------------------------------------------
+
+  function offerQualities(choices, onChoose) {
+    if (!menu || !menuButton) return;
+    menu.replaceChildren();
+    choices.forEach(function (choice, index) {
+      const item = document.createElement("media-chrome-menu-item");
+      item.setAttribute("type", "radio");
+      item.setAttribute("value", choice.value);
+      item.textContent = choice.label;
+      if (index === 0) item.setAttribute("checked", "");
+      menu.append(item);
+    });
+    menu.onchange = function () {
+      const chosen = choices.find(function (c) { return c.value === menu.value; });
+      if (!chosen) return;
+      root.querySelector("[data-quality-label]").textContent = chosen.label;
+      onChoose(chosen.value);
+    };
+    menuButton.hidden = choices.length < 3; // Auto and at least two rungs
+  }
+
+  function nativeQualities(master) {
+    fetch(master, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (playlist) {
+        const variants = playlist.split(/\r?\n/).filter(function (line) {
+          return line && !line.startsWith("#");
+        });
+        const choices = [{ label: "Auto", value: master }].concat(variants.reverse().map(function (uri) {
+          return { label: uri.split("/")[0], value: new URL(uri, master).href };
+        }));
+        offerQualities(choices, switchSource);
+      })
+      .catch(function () {});
+  }
+
+  function hlsQualities(levels) {
+    const rungs = levels.map(function (level, index) { return { level: level, index: index }; })
+      .sort(function (a, b) { return b.level.height - a.level.height; });
+    const choices = [{ label: "Auto", value: "-1" }].concat(rungs.map(function (rung) {
+      return { label: rung.level.height + "p", value: String(rung.index) };
+    }));
+    offerQualities(choices, function (value) { if (hls) hls.currentLevel = Number(value); });
+  }
+
+  // ----- HLS -------------------------------------------------------------------------------
+
+  function attachHls(url) {
+    const at = video.currentTime;
+    if (hls) hls.destroy();
+    // No worker: the policy allows scripts from this origin only, not blob: workers.
+    hls = new window.Hls({ enableWorker: false, startPosition: at > 0 ? at : -1 });
+    hls.on(window.Hls.Events.MANIFEST_PARSED, function (_, data) { hlsQualities(data.levels); });
+    hls.on(window.Hls.Events.ERROR, function (_, data) {
+      if (!data.fatal) return;
+      if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
+      else recover(url);
+    });
+    hls.loadSource(url);
+    hls.attachMedia(video);
+  }
+
+  function startHls() {
+    const master = root.dataset.hls;
+    if (hlsStarted || !master) return;
+    const url = absolute(master);
+    if (nativeHls()) {
+      hlsStarted = true;
+      switchSource(url);
+      nativeQualities(url);
+    } else if (mseHls()) {
+      hlsStarted = true;
+      attachHls(url);
+    }
+  }
+
+  // ----- expired links -----------------------------------------------------------------
+
   // With S3 storage a media request is redirected to a short-lived link, which the
   // browser keeps using for later byte ranges; after a long pause it may have expired.
   // On an error, ask for the same address again (a fresh link) and go on from there.
   // On a share link's page the media URLs carry a grant that expires after some hours;
   // there, ask the page's renew address for a fresh grant and the URLs that go with it.
   let lastRecovery = 0;
-  video.addEventListener("error", function () {
-    const url = video.getAttribute("src");
-    if (!url || Date.now() - lastRecovery < 10000) return;
+
+  function recover(failedUrl) {
+    if (!failedUrl || Date.now() - lastRecovery < 10000) return;
     lastRecovery = Date.now();
-    if (root.dataset.renew) {
-      renewGrant(url);
-    } else {
-      switchSource(new URL(url, location.href).href);
-    }
+    if (root.dataset.renew) renewGrant(failedUrl);
+    else restart(absolute(failedUrl));
+  }
+
+  function restart(url) {
+    if (hls) attachHls(url);
+    else switchSource(url);
+  }
+
+  video.addEventListener("error", function () {
+    if (!hls) recover(video.getAttribute("src"));
   });
 
   function renewGrant(failedUrl) {
@@ -62,120 +168,16 @@
         root.dataset.mp4 = answer.urls.original;
         if (answer.urls.hls) root.dataset.hls = answer.urls.hls;
         const next = usingHls && answer.urls.hls ? answer.urls.hls : answer.urls.original;
-        switchSource(new URL(next, location.href).href);
+        restart(absolute(next));
       })
       .catch(function () {});
-  }
-
-  function offerQualities(master, playlist) {
-    const box = root.querySelector("[data-quality]");
-    const select = root.querySelector("[data-quality-select]");
-    const variants = playlist.split(/\r?\n/).filter(function (line) {
-      return line && !line.startsWith("#");
-    });
-    select.replaceChildren(new Option("Auto", master, true, true));
-    variants.reverse().forEach(function (uri) {
-      select.append(new Option(uri.split("/")[0], new URL(uri, master).href));
-    });
-    select.addEventListener("change", function () {
-      switchSource(select.value);
-    });
-    box.hidden = variants.length < 2;
-  }
-
-  function startHls() {
-    const master = root.dataset.hls;
-    if (hlsStarted || !master || !nativeHls()) return;
-    hlsStarted = true;
-    const url = new URL(master, location.href).href;
-    switchSource(url);
-    fetch(url, { credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.text() : ""; })
-      .then(function (playlist) { offerQualities(url, playlist); })
-      .catch(function () {});
-  }
-
-  // ----- storyboard previews ----------------------------------------------------------
-
-  function seconds(stamp) {
-    return stamp.split(":").reduce(function (total, part) {
-      return total * 60 + parseFloat(part);
-    }, 0);
-  }
-
-  function parseVtt(text, base) {
-    const cues = [];
-    text.split(/\r?\n\r?\n/).forEach(function (block) {
-      const lines = block.trim().split(/\r?\n/);
-      const timing = lines.findIndex(function (line) { return line.includes("-->"); });
-      if (timing < 0 || !lines[timing + 1]) return;
-      const [start, end] = lines[timing].split("-->").map(function (s) { return seconds(s.trim()); });
-      const [file, fragment] = lines[timing + 1].trim().split("#xywh=");
-      if (!fragment) return;
-      const [x, y, w, h] = fragment.split(",").map(Number);
-      cues.push({ start, end, url: new URL(file, base).href, x, y, w, h });
-    });
-    return cues;
-  }
-
-  function clock(t) {
-    const whole = Math.max(0, Math.floor(t));
-    const s = String(whole % 60).padStart(2, "0");
-    const m = Math.floor(whole / 60) % 60;
-    return whole >= 3600 ? Math.floor(whole / 3600) + ":" + String(m).padStart(2, "0") + ":" + s : m + ":" + s;
-  }
-
-  function showPreview(cues, range, event) {
-    const preview = root.querySelector("[data-scrubber-preview]");
-    const image = root.querySelector("[data-scrubber-image]");
-    const rect = range.getBoundingClientRect();
-    const fraction = Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width));
-    const at = fraction * (video.duration || 0);
-    const cue = cues.find(function (c) { return at >= c.start && at < c.end; }) || cues[cues.length - 1];
-    image.style.backgroundImage = "url(\"" + cue.url + "\")";
-    image.style.backgroundPosition = -cue.x + "px " + -cue.y + "px";
-    image.style.width = cue.w + "px";
-    image.style.height = cue.h + "px";
-    root.querySelector("[data-scrubber-time]").textContent = clock(at);
-    preview.style.left = Math.min(Math.max(0, fraction * rect.width - cue.w / 2), rect.width - cue.w) + "px";
-    preview.hidden = false;
-  }
-
-  function enableScrubber(cues) {
-    const box = root.querySelector("[data-scrubber]");
-    const range = root.querySelector("[data-scrubber-range]");
-    const preview = root.querySelector("[data-scrubber-preview]");
-    video.addEventListener("timeupdate", function () {
-      if (video.duration) range.value = Math.round((video.currentTime / video.duration) * 1000);
-    });
-    range.addEventListener("input", function () {
-      if (video.duration) video.currentTime = (range.value / 1000) * video.duration;
-    });
-    range.addEventListener("pointermove", function (event) {
-      if (cues.length) showPreview(cues, range, event);
-    });
-    range.addEventListener("pointerleave", function () { preview.hidden = true; });
-    box.hidden = false;
-  }
-
-  function loadStoryboard(url) {
-    if (storyboardLoaded || !url || !window.fetch) return;
-    storyboardLoaded = true;
-    const absolute = new URL(url, location.href).href;
-    fetch(absolute, { credentials: "same-origin" })
-      .then(function (response) {
-        if (!response.ok) throw new Error("status " + response.status);
-        return response.text();
-      })
-      .then(function (text) { enableScrubber(parseVtt(text, absolute)); })
-      .catch(function () { storyboardLoaded = false; });
   }
 
   // ----- a video that becomes playable or ready while the page is open ----------------
 
   document.addEventListener("vidstream:status", function (event) {
     const info = event.detail;
-    if (["ready_original", "processing", "ready"].includes(info.status) && !video.getAttribute("src")) {
+    if (["ready_original", "processing", "ready"].includes(info.status) && !video.getAttribute("src") && !hls) {
       video.src = info.urls.original;
     }
     if (info.urls.poster && !video.getAttribute("poster")) video.poster = info.urls.poster;
@@ -184,62 +186,15 @@
       root.dataset.hls = info.urls.hls;
       if (video.paused && video.currentTime === 0) startHls();
     }
-    if (info.urls.storyboard) loadStoryboard(info.urls.storyboard);
-  });
-
-  // ----- what was watched: coalesced ranges in a beacon every ~10 s and on leaving ----
-
-  // Ranges of the video actually played, in seconds: a range grows while playback
-  // advances smoothly and ends at a pause, a seek or a jump, so a seek never counts
-  // the part skipped. Sent with navigator.sendBeacon (it survives the page closing)
-  // together with the page's signed beacon token; the server merges what it gets.
-  const BEACON_SECONDS = 10;
-  const pending = [];
-  let open = null;
-
-  function closeRange() {
-    if (open && open[1] - open[0] > 0.05) pending.push(open);
-    open = null;
-  }
-
-  function track() {
-    const t = video.currentTime;
-    if (video.paused || video.seeking) return;
-    if (open && t >= open[1] && t - open[1] < 1.5) {
-      open[1] = t;
-    } else {
-      closeRange();
-      open = [t, t];
+    if (info.urls.storyboard && !video.querySelector('track[label="thumbnails"]')) {
+      const track = document.createElement("track");
+      track.kind = "metadata";
+      track.label = "thumbnails";
+      track.src = info.urls.storyboard;
+      track.default = true;
+      video.append(track);
     }
-  }
-
-  function flush() {
-    const url = root.dataset.beaconUrl;
-    const token = root.dataset.beaconToken;
-    if (open) {
-      const at = open[1];
-      closeRange();
-      if (!video.paused) open = [at, at];
-    }
-    if (!url || !token || !pending.length || !navigator.sendBeacon) return;
-    const ranges = pending.splice(0, 32).map(function (r) {
-      return [Math.round(r[0] * 100) / 100, Math.round(r[1] * 100) / 100];
-    });
-    const body = JSON.stringify({ token: token, ranges: ranges });
-    navigator.sendBeacon(new URL(url, location.href).href, new Blob([body], { type: "text/plain" }));
-  }
-
-  video.addEventListener("timeupdate", track);
-  video.addEventListener("playing", track);
-  video.addEventListener("seeking", closeRange);
-  video.addEventListener("pause", function () { track(); closeRange(); });
-  video.addEventListener("ended", function () { track(); closeRange(); flush(); });
-  setInterval(flush, BEACON_SECONDS * 1000);
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden") { track(); flush(); }
   });
-  window.addEventListener("pagehide", function () { track(); flush(); });
 
   startHls();
-  loadStoryboard(root.dataset.storyboard);
 })();

@@ -11,9 +11,13 @@ from vidstream.config import SERVICES, Settings
 from vidstream.web.paths import is_shared_view, path_kind
 from vidstream.web.urls import service_base
 
+# The one inline style allowed is the empty one (its hash): the player's controls keep
+# empty <style> elements whose rules are adopted as constructed sheets instead
+# (static/player-styles.js). An empty style sheet does nothing.
+EMPTY_STYLE_HASH = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
 FIXED_DIRECTIVES = (
     "script-src 'self'",
-    "style-src 'self'",
+    f"style-src 'self' {EMPTY_STYLE_HASH}",
     "object-src 'none'",
 )
 

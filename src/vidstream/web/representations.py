@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vidstream.media.chapters import video_chapters
 from vidstream.models import (
     Caption,
     Collection,
@@ -88,6 +89,8 @@ def media_urls(video: Video, **where: str) -> dict[str, Any]:
         {"language": c.language, "label": c.label, "url": caption_url(c, **where)}
         for c in video.captions
     ]
+    if video_chapters(video.description, video.chapters):
+        urls["chapters"] = service_url("stream.chapters_track", **where)
     return urls
 
 

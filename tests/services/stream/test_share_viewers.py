@@ -22,11 +22,12 @@ from vidstream.extensions import db
 
 @pytest.fixture
 def video(app: Flask, auth: AuthActions, sample_mp4: Path) -> str:
-    """Alice's unlisted, fully processed video (HLS, poster, storyboard)."""
+    """Alice's unlisted, fully processed video (HLS, poster, storyboard, chapters)."""
     auth.signup("alice")
     vid: str = auth.upload(sample_mp4, title="Alice's clip", json=True).get_json()["video"]["id"]
     process_now(app, vid)
-    api(auth, "PATCH", f"/api/videos/{vid}", {"visibility": "unlisted"})
+    chapters = "0:00 Start\n0:01 End"
+    api(auth, "PATCH", f"/api/videos/{vid}", {"visibility": "unlisted", "description": chapters})
     return vid
 
 
@@ -48,6 +49,7 @@ def byte_paths(app: Flask, auth: AuthActions, vid: str) -> list[str]:
         "thumb.jpg",
         "storyboard.vtt",
         "storyboard.jpg",
+        "chapters.vtt",
     ]
 
 

@@ -16,6 +16,7 @@ from vidstream.services.stream import (  # noqa: E402,F401  (registers the views
     collection_pages,
     manage,
     media,
+    position_api,
     public_pages,
     routes,
     share_pages,

@@ -19,14 +19,17 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from vidstream import current
+from vidstream.extensions import db
+from vidstream.media.chapters import chapters_vtt, video_chapters
 from vidstream.media.hls import subtitle_playlist, with_subtitles
 from vidstream.media_index import MediaInfo
 from vidstream.models import VideoStatus
 from vidstream.models.caption import normal_language
-from vidstream.models.video import caption_key, hls_key, image_key
+from vidstream.models.video import Video, caption_key, hls_key, image_key
 from vidstream.services.stream import bp
 from vidstream.services.stream.captions import caption_names, video_duration
 from vidstream.services.stream.delivery import CONTENT_TYPES, NO_FILE, deliver, send_made
@@ -192,3 +195,23 @@ def storyboard_index(**urlargs: str) -> Response:
 def storyboard_image(**urlargs: str) -> Response:
     """The storyboard sprite sheet: a grid of small frames every few seconds."""
     return _picture(urlargs, "storyboard.jpg", storyboard=True)
+
+
+@media_route("chapters.vtt")
+def chapters_track(**urlargs: str) -> Response:
+    """The chapters as a WebVTT track, from the description or the file (media/chapters.py).
+
+    Made from the video's row on each request, so an edited description shows at once.
+    """
+    info, _ = checked(urlargs)
+    row = db.session.execute(
+        select(Video.description, Video.chapters, Video.duration_seconds).where(
+            Video.public_id == info.public_id
+        )
+    ).first()
+    chapters = video_chapters(row.description, row.chapters) if row is not None else []
+    if row is None or not chapters:
+        raise AppError(404, "This video has no chapters.")
+    response = Response(chapters_vtt(chapters, row.duration_seconds), mimetype="text/vtt")
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

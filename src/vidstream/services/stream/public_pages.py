@@ -19,6 +19,7 @@ from vidstream.media_index import media_info
 from vidstream.models import Visibility
 from vidstream.services.stream import bp
 from vidstream.services.stream.beacon import beacon_for
+from vidstream.services.stream.playback import playback_for
 from vidstream.services.stream.sharing import public_videos
 from vidstream.web.errors import AppError
 from vidstream.web.representations import media_urls
@@ -49,7 +50,12 @@ def embed(public_id: str) -> str:
     urls = media_urls(video, public_id=video.public_id)
     beacon = beacon_for(video, public_id=video.public_id)
     return render_template(
-        "stream/embed.html", video=video, urls=urls, renew_url=None, beacon=beacon
+        "stream/embed.html",
+        video=video,
+        urls=urls,
+        renew_url=None,
+        beacon=beacon,
+        playback=playback_for(video, saved=False),
     )
 
 

@@ -15,6 +15,7 @@ from vidstream.services.stream.beacon import beacon_for
 from vidstream.services.stream.collections import neighbours, owned_collection, owner_collections
 from vidstream.services.stream.library import find_videos
 from vidstream.services.stream.library_query import SORT_LABELS, parse_query
+from vidstream.services.stream.playback import playback_for
 from vidstream.services.stream.sharing import shared_with, shares_of
 from vidstream.services.stream.tags import owner_tags
 from vidstream.web.access import current_user_id
@@ -86,6 +87,7 @@ def render_player(video: Video, *, manage: bool, status: int = 200, **extra: Any
         "manage": manage,
         "urls": media_urls(video, public_id=video.public_id),
         "beacon": beacon_for(video, public_id=video.public_id),
+        "playback": playback_for(video),
     }
     if manage:
         context["shares"] = shares_of(video)

@@ -25,6 +25,7 @@ from vidstream.media_index import LinkInfo
 from vidstream.models import Share, Video
 from vidstream.services.stream import bp
 from vidstream.services.stream.beacon import beacon_for
+from vidstream.services.stream.playback import playback_for
 from vidstream.services.stream.sharing import (
     VIEW_WINDOW_SECONDS,
     link_share,
@@ -75,6 +76,7 @@ def _watch(token: str, template: str, link: LinkInfo, video: Video, grant: str) 
         "video": video,
         "urls": media_urls(video, token=token, grant=grant),
         "renew_url": service_url("stream.renew_grant", token=token),
+        "playback": playback_for(video, saved=False),
         "beacon": beacon_for(video, share=link.share_public_id, token=token, grant=grant),
         "download_url": (
             service_url("stream.download", token=token, grant=grant)
