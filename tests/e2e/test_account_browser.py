@@ -61,7 +61,7 @@ def test_signing_out_another_session_and_reading_the_audit_log(
     rows = laptop.locator(".sessions-table tbody tr")
     assert rows.count() == 2
     assert laptop.get_by_text("This session").count() == 1
-    check_page(laptop, shots, "account-desktop-light", "light")
+    check_page(laptop, shots, "account-sessions", "light", publish=True)
     laptop.get_by_role("button", name="Sign out the session on").click()
     laptop.wait_for_url("**/account")
     assert laptop.locator(".sessions-table tbody tr").count() == 1
@@ -74,4 +74,4 @@ def test_signing_out_another_session_and_reading_the_audit_log(
     check_page(laptop, shots, "activity-desktop-light", "light")
     laptop.goto("/admin/audit?event=signin")
     assert laptop.locator("table tbody tr").count() >= 1
-    check_page(laptop, shots, "audit-desktop-light", "light")
+    check_page(laptop, shots, "admin-audit", "light", publish=True)

@@ -19,6 +19,25 @@
 
   function absolute(url) { return new URL(url, location.href).href; }
 
+  // Captions sit above the control bars: a cue placed by its file keeps its line, one
+  // left to the browser ("auto", the very bottom) moves up three lines.
+  const LIFTED_LINE = -4;
+  function liftCues(track) {
+    Array.prototype.forEach.call(track.cues || [], function (cue) {
+      if (cue.line === "auto") cue.line = LIFTED_LINE;
+    });
+  }
+  if (video.textTracks) {
+    video.textTracks.addEventListener("change", function () {
+      Array.prototype.forEach.call(video.textTracks, function (track) {
+        if (track.kind === "subtitles" || track.kind === "captions") liftCues(track);
+      });
+    });
+    root.querySelectorAll("track[kind=subtitles], track[kind=captions]").forEach(function (el) {
+      el.addEventListener("load", function () { liftCues(el.track); });
+    });
+  }
+
   function nativeHls() {
     return typeof video.canPlayType === "function" && video.canPlayType(HLS_TYPE) !== "";
   }
