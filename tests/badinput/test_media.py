@@ -84,16 +84,19 @@ def test_tus_completion_refuses(
     assert elapsed < QUICK_SECONDS
 
 
-# Probes in a fresh interpreter and prints the error, then its own peak memory in KiB.
+# Probes in a fresh interpreter and prints the error, then its own peak memory in KiB:
+# VmHWM, the high-water mark of this program's memory since exec (getrusage's
+# ru_maxrss would also count the pages of pytest it was forked from: several hundred
+# MiB late in a full run).
 PROBE_IN_CHILD = """
-import resource, sys
+import re, sys
 from pathlib import Path
 from vidstream.media.probe import UnplayableVideoError, probe_video
 try:
     probe_video(Path(sys.argv[1]))
 except UnplayableVideoError as error:
     print(error)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text()).group(1))
 """
 
 

@@ -15,7 +15,9 @@ import struct
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from cachelib.base import BaseCache
 from cachelib.file import FileSystemCache
 
 SWEEP_SECONDS = 60.0
@@ -30,6 +32,12 @@ class SessionFiles(FileSystemCache):
         super().__init__(str(directory), threshold=limit, mode=0o600)
         self._clock = clock
         self._next_sweep = 0.0
+
+    def _normalize_timeout(self, timeout: Any) -> int:
+        """An entry's end, on the same clock the sweep reads (else a sweep on a clock
+        ahead of the wall clock, as in tests, removes what was just written)."""
+        seconds = BaseCache._normalize_timeout(self, timeout)
+        return int(self._clock()) + seconds if seconds != 0 else 0
 
     def _prune(self) -> None:
         """Before each write: sweep expired files now and then; cut down when over the limit."""
