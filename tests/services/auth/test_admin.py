@@ -105,7 +105,8 @@ def test_disabling_an_owner_hides_their_videos_from_everyone_at_once(
         api(member, "PATCH", f"/api/videos/{public_id}", {"visibility": "public"}).status_code
         == 200
     )
-    api(member, "POST", f"/api/videos/{public_id}/shares", {"kind": "account", "username": "root"})
+    shared = api(member, "POST", f"/api/videos/{public_id}/shares", {"username": "root"})
+    assert shared.status_code == 201
     link = make_link(member, public_id)
     viewer = app.test_client()
     shared_bytes = media_base(viewer.get(link).get_data(as_text=True)) + "original.mp4"
@@ -119,6 +120,7 @@ def test_disabling_an_owner_hides_their_videos_from_everyone_at_once(
     }
     for who, (client, path, _) in paths.items():  # warm: every cache holds the video now
         assert client.get(path).status_code == 200, who
+    assert public_id in admin.client.get("/shared").get_data(as_text=True)
     off = _json(
         admin.client, "PATCH", "/api/admin/users/pat", admin.csrf(), json={"disabled": True}
     )
@@ -126,6 +128,7 @@ def test_disabling_an_owner_hides_their_videos_from_everyone_at_once(
     for who, (client, path, refused) in paths.items():
         assert client.get(path).status_code == refused, who
     assert viewer.get(link).status_code == 404
+    assert public_id not in admin.client.get("/shared").get_data(as_text=True)
     _json(admin.client, "PATCH", "/api/admin/users/pat", admin.csrf(), json={"disabled": False})
     for who, (client, path, _) in paths.items():
         assert client.get(path).status_code == 200, who
@@ -137,7 +140,7 @@ def test_deleting_removes_everything_and_storage_check_stays_clean(
     admin, member, public_id, _secret = _setup(app, sample_mp4)
     member.client.post(
         f"/api/videos/{public_id}/shares",
-        json={"kind": "account", "username": "root"},
+        json={"username": "root"},
         headers={"X-CSRFToken": member.csrf()},
     )
     media = f"/media/{public_id}/original.mp4"

@@ -19,8 +19,8 @@ from vidstream.media_index import media_info
 from vidstream.models import Visibility
 from vidstream.services.stream import bp
 from vidstream.services.stream.beacon import beacon_for
+from vidstream.services.stream.listings import public_videos
 from vidstream.services.stream.playback import playback_for
-from vidstream.services.stream.sharing import public_videos
 from vidstream.web.errors import AppError
 from vidstream.web.representations import media_urls
 from vidstream.web.urls import absolute_url

@@ -15,8 +15,9 @@ from vidstream.services.stream.beacon import beacon_for
 from vidstream.services.stream.collections import neighbours, owned_collection, owner_collections
 from vidstream.services.stream.library import find_videos
 from vidstream.services.stream.library_query import SORT_LABELS, parse_query
+from vidstream.services.stream.listings import shared_with
 from vidstream.services.stream.playback import playback_for
-from vidstream.services.stream.sharing import shared_with, shares_of
+from vidstream.services.stream.sharing import shares_of
 from vidstream.services.stream.tags import owner_tags
 from vidstream.web.access import current_user_id
 from vidstream.web.representations import media_urls
