@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.support.browser import (
     ALL_READY,
@@ -130,6 +131,21 @@ def test_from_sign_up_to_sign_out(
     shots.take(page, "signed-out")
 
 
+def open_menu_item(page: Any, button: str, menu: str, text: str) -> Any:
+    """The item ``text`` of a player menu, opened by its button (clicked again if the
+    first click only woke the controls up: they hide while the pointer rests)."""
+    item = page.locator(f"{menu} media-chrome-menu-item", has_text=text)
+    for _ in range(3):
+        page.locator(button).click()
+        try:
+            item.wait_for(state="visible", timeout=10_000)
+            return item
+        except PlaywrightTimeout:
+            continue
+    item.wait_for(state="visible", timeout=5_000)
+    return item
+
+
 def play_seek_switch_and_preview(page: Any, shots: Screenshots) -> None:
     """On a ready video's player: play, seek to 75 %, change quality, preview the seek bar."""
     wait_until(page, f"{VIDEO}.readyState >= 1", timeout=20_000)
@@ -148,8 +164,7 @@ def play_seek_switch_and_preview(page: Any, shots: Screenshots) -> None:
     # Natively or through hls.js, the ladder plays and its menu switches rungs (paused:
     # while playing, the controls and their menus hide once the pointer rests).
     page.evaluate(f"{VIDEO}.pause()")
-    page.locator("[data-quality-button]").click()
-    page.locator("[data-quality-menu] media-chrome-menu-item", has_text="240p").click()
+    open_menu_item(page, "[data-quality-button]", "[data-quality-menu]", "240p").click()
     wait_until(page, "document.querySelector('[data-quality-label]').textContent === '240p'")
     wait_until(page, f"{VIDEO}.readyState >= 1")
     assert page.evaluate(f"{VIDEO}.error") is None

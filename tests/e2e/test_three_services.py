@@ -176,7 +176,11 @@ def _journey(deployment: Deployment, sample: Path, workdir: Path) -> None:
     public_id = video["id"]
     assert (video["status"], video["size_bytes"]) == ("ready_original", sample.stat().st_size)
     media = f"{stream}/media/{public_id}/original.mp4"
-    assert video["urls"] == {"page": f"{stream}/stream/{public_id}", "original": media}
+    assert video["urls"] == {
+        "page": f"{stream}/stream/{public_id}",
+        "original": media,
+        "captions": [],
+    }
     listed = alice.get(f"{stream}/api/videos").json()["videos"]
     assert [v["id"] for v in listed] == [public_id]
     assert "Holiday" in alice.get(f"{stream}/stream/{public_id}").text

@@ -62,7 +62,7 @@ def test_setup_is_off_until_a_right_code_confirms_it(
     assert auth.signin().status_code == 302  # a mistyped setup asks for nothing
     assert _signed_in(auth)
     with app.app_context():
-        row = db.session.get(TotpFactor, 1)
+        row = db.session.scalar(db.select(TotpFactor))  # alice's, the only one
         assert row is not None and row.confirmed_at is None
         # Stored encrypted, never as the secret itself.
         assert found.group(1) not in row.secret_encrypted

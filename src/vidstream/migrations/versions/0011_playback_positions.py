@@ -37,5 +37,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_column("videos", "chapters")
-    op.drop_index("ix_playback_positions_video_id", "playback_positions")
+    # The table goes with its indexes (MariaDB refuses to drop the index first: its
+    # foreign key needs it).
     op.drop_table("playback_positions")
