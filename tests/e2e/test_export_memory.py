@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -19,13 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.servers import (
-    ServerProcess,
-    free_ports,
-    start_vidstream,
-    vidstream_executable,
-    wait_for_url,
-)
+from tests.support.servers import ServerProcess, serving_alice
 from tests.support.videos import add_raw_video
 from vidstream import create_app
 from vidstream.config import load_settings
@@ -76,29 +69,8 @@ def _peaks(root: int) -> dict[int, int]:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[ServerProcess, str, requests.Session]]:
     """``vidstream serve`` (one gunicorn worker) and alice's signed-in session."""
-    env = {
-        "VIDSTREAM_DATA_DIR": str(tmp_path / "data"),
-        "VIDSTREAM_SECRET_KEY": secrets.token_urlsafe(40),
-        "VIDSTREAM_WORKERS": "1",
-        "VIDSTREAM_NEW_PASSWORD": "correct horse",
-    }
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("VIDSTREAM_")}
-    cli = [vidstream_executable()]
-    subprocess.run([*cli, "db", "upgrade"], env={**clean, **env}, check=True, capture_output=True)
-    subprocess.run(
-        [*cli, "users", "create", "alice"], env={**clean, **env}, check=True, capture_output=True
-    )
-    (port,) = free_ports(1)
-    proc = start_vidstream(None, port, env, tmp_path / "logs")
-    try:
-        wait_for_url(proc, "/signin")
-        session = requests.Session()
-        token = session.get(f"{proc.url}/api/session").json()["csrf_token"]
-        data = {"username": "alice", "password": "correct horse", "csrf_token": token}
-        assert session.post(f"{proc.url}/signin", data=data, allow_redirects=False).ok
-        yield proc, env["VIDSTREAM_DATA_DIR"], session
-    finally:
-        proc.stop()
+    with serving_alice(tmp_path) as served:
+        yield served
 
 
 def _add_videos(data_dir: str, paths: list[Path]) -> list[str]:

@@ -7,22 +7,13 @@ bytes, and the cost, read from the server processes' own I/O counters.
 
 from __future__ import annotations
 
-import os
-import secrets
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
-from tests.support.servers import (
-    ServerProcess,
-    free_ports,
-    start_vidstream,
-    vidstream_executable,
-    wait_for_url,
-)
+from tests.support.servers import ServerProcess, serving_alice
 from tests.support.videos import add_raw_video
 from vidstream import create_app
 from vidstream.config import load_settings
@@ -41,35 +32,8 @@ def server(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[ServerProcess, dict[str, str]]]:
     """``vidstream serve`` on SQLite with one user, and that user's session cookie."""
-    root = tmp_path_factory.mktemp("gunicorn-range")
-    env = {
-        "VIDSTREAM_DATA_DIR": str(root / "data"),
-        "VIDSTREAM_SECRET_KEY": secrets.token_urlsafe(40),
-        "VIDSTREAM_WORKERS": "1",
-        "VIDSTREAM_NEW_PASSWORD": "correct horse",
-    }
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("VIDSTREAM_")}
-    cli = [vidstream_executable()]
-    subprocess.run([*cli, "db", "upgrade"], env={**clean, **env}, check=True, capture_output=True)
-    subprocess.run(
-        [*cli, "users", "create", "alice"], env={**clean, **env}, check=True, capture_output=True
-    )
-    (port,) = free_ports(1)
-    proc = start_vidstream(None, port, env, root / "logs")
-    try:
-        wait_for_url(proc, "/signin")
-        session = requests.Session()
-        token = session.get(f"{proc.url}/api/session").json()["csrf_token"]
-        data = {"username": "alice", "password": "correct horse", "csrf_token": token}
-        assert (
-            session.post(f"{proc.url}/signin", data=data, allow_redirects=False).status_code == 302
-        )
-        yield (
-            proc,
-            {"data_dir": env["VIDSTREAM_DATA_DIR"], "cookie": session.cookies["vidstream_session"]},
-        )
-    finally:
-        proc.stop()
+    with serving_alice(tmp_path_factory.mktemp("gunicorn-range")) as (proc, data_dir, session):
+        yield proc, {"data_dir": data_dir, "cookie": session.cookies["vidstream_session"]}
 
 
 def _register_sparse_video(data_dir: str, path: Path) -> str:

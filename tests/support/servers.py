@@ -11,19 +11,21 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping
-from contextlib import ExitStack
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import redis
+import requests
 import sqlalchemy as sa
 
 from vidstream.models import User, Video
@@ -294,3 +296,32 @@ def forget_accounts(database_url: str, redis_url: str, prefix: str, usernames: l
     for key in client.scan_iter(match=f"{prefix}*"):
         client.delete(key)
     client.close()
+
+
+@contextmanager
+def serving_alice(root: Path) -> Iterator[tuple[ServerProcess, str, requests.Session]]:
+    """``vidstream serve`` (one gunicorn worker) on SQLite under ``root``, with the account
+    alice made by the command line; yields the server, its data dir and alice's signed-in
+    session."""
+    env = {
+        "VIDSTREAM_DATA_DIR": str(root / "data"),
+        "VIDSTREAM_SECRET_KEY": secrets.token_urlsafe(40),
+        "VIDSTREAM_WORKERS": "1",
+        "VIDSTREAM_NEW_PASSWORD": "correct horse",
+    }
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("VIDSTREAM_")}
+    cli = [vidstream_executable()]
+    for command in (["db", "upgrade"], ["users", "create", "alice"]):
+        subprocess.run([*cli, *command], env={**clean, **env}, check=True, capture_output=True)
+    (port,) = free_ports(1)
+    proc = start_vidstream(None, port, env, root / "logs")
+    try:
+        wait_for_url(proc, "/signin")
+        session = requests.Session()
+        token = session.get(f"{proc.url}/api/session").json()["csrf_token"]
+        data = {"username": "alice", "password": "correct horse", "csrf_token": token}
+        signed_in = session.post(f"{proc.url}/signin", data=data, allow_redirects=False)
+        assert signed_in.status_code == 302
+        yield proc, env["VIDSTREAM_DATA_DIR"], session
+    finally:
+        proc.stop()
