@@ -115,7 +115,8 @@ def measure(args: argparse.Namespace, wrk: str) -> dict[str, Any]:
         workdir = Path(tmp)
         source = workdir / "source.mp4"
         write_random_file(source, 64, seed=1)
-        target = start_embedded(stack, workdir, source, args.workers, 4)[0]  # the owner's URL
+        # The owner's URL.
+        target = start_embedded(stack, workdir, source, args.workers, 4, full_path=False)[0]
         _make_public(workdir)
         base = target.url.split("/media/")[0]
         public_id = target.url.split("/media/")[1].split("/")[0]

@@ -35,6 +35,7 @@ def check_bytes(run: Running, key: str, first: int, length: int) -> None:
     _expect("gateway", run.gateway + app_path(key), with_cookie, status, wanted)
     _expect("direct nginx", run.direct + DIRECT_PREFIX + key, headers, status, wanted)
     _expect("signed link", run.gateway + run.links[key], headers, status, wanted)
+    _expect("app's own bytes", run.app + app_path(key), with_cookie, status, wanted)
 
 
 def check_refusals(run: Running) -> None:

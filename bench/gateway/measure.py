@@ -31,6 +31,7 @@ TARGETS = {
     "nginx": "nginx, direct",
     "gateway": "gateway, X-Accel-Redirect",
     "signed": "gateway, signed link",
+    "app": "vidstream serve, its own bytes",
 }
 # scenario -> target key -> CPU milliseconds per request, per process group.
 CpuRound = dict[str, dict[str, dict[str, float]]]
@@ -62,7 +63,7 @@ def _ranges(args: argparse.Namespace) -> list[tuple[int, int]]:
 
 
 def _path(target: str, key: str, run: Running) -> str:
-    if target == "gateway":
+    if target in ("gateway", "app"):
         return app_path(key)
     if target == "signed":
         return run.links[key]
@@ -107,6 +108,8 @@ def scripts(
 
 def base_url(run: Running, target: str) -> str:
     """Where wrk connects for ``target``."""
+    if target == "app":
+        return run.app + "/"
     return (run.direct if target == "nginx" else run.gateway) + "/"
 
 

@@ -56,6 +56,8 @@ class Running:
 
     gateway: str
     direct: str
+    # A stream service answering with its own bytes (no gateway in front).
+    app: str
     cookie: str
     media_root: Path
     library: Library
@@ -127,15 +129,18 @@ def _start_nginx(
 
 def _start_services(
     stack: ExitStack, env: dict[str, str], workdir: Path, secret: str, args: argparse.Namespace
-) -> tuple[int, int, int, int]:
-    """The X-Accel-Redirect stream service, the links service and the sign-in service.
+) -> tuple[dict[str, int], int, int, int, int]:
+    """The X-Accel-Redirect stream service, a stream service sending its own bytes, the
+    links service and the sign-in service.
 
-    Returns the X-Accel-Redirect service's process id, then the three ports.
+    Returns the process ids of the first two, then the four ports.
     """
     stream_port, links_port, other_port = free_port(), free_port(), free_port()
+    app_port = free_port()
     stream = ["--service", "stream", "--workers", str(args.workers), "--threads", str(args.threads)]
     accel = env | {"VIDSTREAM_ACCEL_REDIRECT": ACCEL_PREFIX}
     stream_pid = _serve(stack, accel, workdir / "stream.log", stream, stream_port)
+    app_pid = _serve(stack, env, workdir / "app.log", [*stream, "--no-worker"], app_port)
     signer = env | {
         "VIDSTREAM_MEDIA_LINKS": SIGNED_PREFIX,
         "VIDSTREAM_MEDIA_LINK_SECRET": secret,
@@ -146,21 +151,27 @@ def _start_services(
     _serve(stack, signer, workdir / "links.log", links, links_port)
     # Sign-in (and the upload upstream, which the benchmark never uses) live here.
     _serve(stack, env, workdir / "auth.log", ["--workers", "1", "--no-worker"], other_port)
-    return stream_pid, stream_port, links_port, other_port
+    pids = {"stream": stream_pid, "app": app_pid}
+    return pids, stream_port, app_port, links_port, other_port
 
 
 def start_servers(
     stack: ExitStack, workdir: Path, source: Path, nginx: str, args: argparse.Namespace
 ) -> Running:
     """Prepare the library and start every server; each is stopped when ``stack`` closes."""
-    env = service_env(workdir / "data", args)
+    gateway_port = free_port()
+    # As compose runs them: the services know the gateway's URL, so their pages and
+    # headers do not depend on the host a request names (the media fast path needs that).
+    env = service_env(workdir / "data", args) | {
+        "VIDSTREAM_PUBLIC_URL": f"http://{HOST}:{gateway_port}"
+    }
     library = prepare_library(env, workdir, source, args)
     secret = secrets.token_urlsafe(32)
-    stream_pid, stream_port, links_port, other_port = _start_services(
+    pids, stream_port, app_port, links_port, other_port = _start_services(
         stack, env, workdir, secret, args
     )
     upstreams = (f"{HOST}:{stream_port}", f"{HOST}:{other_port}")
-    gateway = Gateway(free_port(), free_port(), *upstreams, secret)
+    gateway = Gateway(gateway_port, free_port(), *upstreams, secret)
     nginx_pid = _start_nginx(stack, nginx, workdir, gateway, args)
     base = f"http://{HOST}:{gateway.port}"
     cookie = sign_in(base, USERNAME, PASSWORD)
@@ -170,9 +181,10 @@ def start_servers(
     return Running(
         gateway=base,
         direct=f"http://{HOST}:{gateway.direct_port}",
+        app=f"http://{HOST}:{app_port}",
         cookie=cookie,
         media_root=workdir / "data" / "media",
         library=library,
         links=links,
-        pids={"stream": stream_pid, "nginx": nginx_pid},
+        pids=pids | {"nginx": nginx_pid},
     )

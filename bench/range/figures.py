@@ -66,14 +66,17 @@ def rounds_table(rounds: Sequence[Round], targets: Sequence[Target]) -> str:
     """Range req/s of every target in every round, with vidstream's ratio to nginx."""
     head = " | ".join(t.label for t in targets)
     lines = [
-        f"| round | {head} | vidstream ÷ nginx | share link ÷ owner |",
-        "|--:|" + "--:|" * (len(targets) + 2),
+        f"| round | {head} | vidstream ÷ nginx | share link ÷ owner | fast path ÷ off |",
+        "|--:|" + "--:|" * (len(targets) + 3),
     ]
     for number, one in enumerate(rounds, start=1):
         cells = [f"{_range_rate(one, t.key):,.0f}" for t in targets]
         share = _range_rate(one, "vidstream") / _range_rate(one, BASELINE)
         shared = _range_rate(one, "share") / _range_rate(one, "vidstream")
-        lines.append(f"| {number} | " + " | ".join(cells) + f" | {share:.2f} | {shared:.2f} |")
+        fast = _range_rate(one, "vidstream") / _range_rate(one, "fullpath")
+        lines.append(
+            f"| {number} | " + " | ".join(cells) + f" | {share:.2f} | {shared:.2f} | {fast:.2f} |"
+        )
     return "\n".join(lines)
 
 

@@ -39,6 +39,10 @@ def render_section(
         shared=ratio(run["rounds"], "range", "share", "requests_per_s", baseline="vidstream").show(
             2
         ),
+        full_path=ratio(run["rounds"], "range", "fullpath", "requests_per_s").show(2),
+        fast_gain=ratio(
+            run["rounds"], "range", "vidstream", "requests_per_s", baseline="fullpath"
+        ).show(2),
         target=target,
         verdict="met" if share >= target else "missed",
     )

@@ -103,12 +103,22 @@ def start_naive(
 
 
 def start_embedded(
-    stack: ExitStack, workdir: Path, source: Path, workers: int, threads: int
+    stack: ExitStack,
+    workdir: Path,
+    source: Path,
+    workers: int,
+    threads: int,
+    *,
+    full_path: bool = True,
 ) -> list[Target]:
     """Prepare a data dir and serve it with every service; sign in to it.
 
     Two targets on the one server: the owner's media URL, with the session cookie, and
-    the same file through a share link's media URL, with no cookie at all.
+    the same file through a share link's media URL, with no cookie at all. A third is
+    a second server on the same data directory with the media fast path turned off
+    (``VIDSTREAM_MEDIA_FAST_PATH=off``): the owner's URL and cookie on the full Flask
+    path, the reference the fast path is measured against in the same run (left out
+    without ``full_path``).
     """
     env = embedded_env(workdir / "data")
     vidstream_cli(env, "db", "upgrade")
@@ -131,4 +141,19 @@ def start_embedded(
         label="vidstream, share link",
         url=open_share_link(base_url, cookie, public_id),
     )
-    return [owner, shared]
+    if not full_path:
+        return [owner, shared]
+    full_port = free_port()
+    argv = [vidstream_command(), "serve", "--host", HOST, "--port", str(full_port)]
+    argv += ["--workers", str(workers), "--threads", str(threads)]
+    full_env = {**env, "VIDSTREAM_MEDIA_FAST_PATH": "off"}
+    launch(
+        stack, "vidstream serve (full path)", argv, full_port, workdir / "full.log", env=full_env
+    )
+    full = Target(
+        key="fullpath",
+        label="vidstream, fast path off",
+        url=f"http://{HOST}:{full_port}/media/{public_id}/original.mp4",
+        cookie=cookie,
+    )
+    return [owner, shared, full]

@@ -58,6 +58,7 @@ def create_app(
     register_errorhandlers(app)
     register_template_helpers(app)
     init_security_headers(app, settings)
+    install_wsgi_layers(app, settings)
     return app
 
 
@@ -77,9 +78,21 @@ def configure(app: Flask, settings: Settings) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_SSL_STRICT=False,
     )
-    # X-Forwarded-* are believed only from the proxies we run (web.proxies).
-    app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxy_networks)  # type: ignore[method-assign]
     configure_logging(settings.log_format, settings.log_file)
+
+
+def install_wsgi_layers(app: Flask, settings: Settings) -> None:
+    """Wrap Flask in what runs before it: the media fast path, then the proxy headers.
+
+    X-Forwarded-* are believed only from the proxies we run (web.proxies); the fast path
+    (services/stream/fast_path.py) answers allowed byte requests of the stream service
+    without Flask's dispatch, and passes everything else on.
+    """
+    if "stream" in settings.services:
+        from vidstream.services.stream.fast_path import MediaFastPath
+
+        app.wsgi_app = MediaFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxy_networks)  # type: ignore[method-assign]
 
 
 def _engine_options(url: str) -> dict[str, Any]:

@@ -3,8 +3,11 @@
 Every media request needs who may see the video (owner, visibility, the accounts it
 is shared with: for the access check), the storage key, the size and the validators.
 With Redis configured these facts are cached there, so a warm media request runs no
-SQL at all; changing a video or its shares invalidates the entry. Without Redis, one
-indexed lookup by public id answers it. Share links are looked up the same way.
+SQL at all; changing a video or its shares invalidates the entry. With the embedded
+SQLite database and no Redis, each process keeps them in memory instead, until any
+process on the machine reports a change (media_memo.py). With MariaDB and no Redis,
+one indexed lookup by public id answers each request. Share links and session epochs
+are looked up the same way.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy import bindparam, func, select
 
 from vidstream import current
 from vidstream.extensions import db
+from vidstream.media_memo import Memo, memo_for
 from vidstream.models import Caption, Share, ShareKind, User, Video, VideoStatus, Visibility
 from vidstream.models.video import original_key, split_renditions, upload_key
 
@@ -93,6 +97,20 @@ class MediaInfo:
 def _cache() -> redis.Redis | None:
     client = current.redis()
     return client
+
+
+def _memo() -> Memo | None:
+    """This process's memo, when the facts may be kept in memory (module notes)."""
+    settings = current.settings()
+    if settings.redis_url or not settings.database_url.startswith("sqlite"):
+        return None
+    return memo_for(settings.data_dir)
+
+
+def _forget_kept() -> None:
+    memo = _memo()
+    if memo is not None:
+        memo.forget_all()
 
 
 def _key(public_id: str) -> str:
@@ -188,10 +206,16 @@ def media_info(public_id: str) -> MediaInfo | None:
             fields = json.loads(raw)
             fields["recipient_ids"] = tuple(fields.get("recipient_ids", ()))
             return MediaInfo(**fields)
+    memo = _memo()
+    generation = memo.generation() if memo is not None else 0
+    if memo is not None and (kept := memo.get(("media", public_id))) is not None:
+        return kept  # type: ignore[no-any-return]
     row = db.session.connection().execute(_MEDIA_QUERY, {"public_id": public_id}).first()
     if row is None:
         return None
     info = _from_row(row)
+    if memo is not None:
+        memo.put(("media", public_id), info, generation)
     if cache is not None:
         ttl = current.settings().media_cache_seconds
         cache.set(_key(public_id), json.dumps(asdict(info)), ex=ttl)
@@ -200,6 +224,7 @@ def media_info(public_id: str) -> MediaInfo | None:
 
 def forget_media(public_id: str) -> None:
     """Drop the cached facts for ``public_id``; call after any change to the video."""
+    _forget_kept()
     cache = _cache()
     if cache is not None:
         cache.delete(_key(public_id))
@@ -208,6 +233,7 @@ def forget_media(public_id: str) -> None:
 def forget_owner_media(owner_id: int) -> None:
     """Drop the cached facts of every video of ``owner_id`` (the account was disabled
     or enabled again: the facts carry the owner's standing)."""
+    _forget_kept()
     cache = _cache()
     if cache is None:
         return
@@ -245,6 +271,10 @@ def link_info(token: str) -> LinkInfo | None:
         raw = cache.get(_link_key(digest))
         if raw is not None:
             return LinkInfo(**json.loads(raw))
+    memo = _memo()
+    generation = memo.generation() if memo is not None else 0
+    if memo is not None and (kept := memo.get(("link", digest))) is not None:
+        return kept  # type: ignore[no-any-return]
     row = db.session.execute(
         select(Share, Video.public_id)
         .join(Video, Video.id == Share.video_id)
@@ -262,6 +292,8 @@ def link_info(token: str) -> LinkInfo | None:
         has_password=share.password_hash is not None,
         max_views=share.max_views,
     )
+    if memo is not None:
+        memo.put(("link", digest), info, generation)
     if cache is not None:
         ttl = current.settings().media_cache_seconds
         cache.set(_link_key(digest), json.dumps(asdict(info)), ex=ttl)
@@ -270,6 +302,7 @@ def link_info(token: str) -> LinkInfo | None:
 
 def forget_link(token_sha256: str | None) -> None:
     """Drop the cached facts of a link share; call when it is revoked or changed."""
+    _forget_kept()
     cache = _cache()
     if cache is not None and token_sha256:
         cache.delete(_link_key(token_sha256))
@@ -297,8 +330,14 @@ def user_epoch(user_id: int) -> int | None:
         if raw is not None:
             value = int(raw)
             return None if value < 0 else value
+    memo = _memo()
+    generation = memo.generation() if memo is not None else 0
+    if memo is not None and (kept := memo.get(("epoch", user_id))) is not None:
+        return None if kept < 0 else int(kept)
     row = db.session.connection().execute(_EPOCH_QUERY, {"user_id": user_id}).first()
     epoch = -1 if row is None or row.disabled_at is not None else int(row.session_epoch)
+    if memo is not None:
+        memo.put(("epoch", user_id), epoch, generation)
     if cache is not None:
         cache.set(_epoch_key(user_id), epoch, ex=EPOCH_SECONDS, nx=True)
     return None if epoch < 0 else epoch
@@ -313,6 +352,7 @@ def prime_epoch(user_id: int, epoch: int) -> None:
 
 def publish_epoch(user_id: int, epoch: int | None) -> None:
     """Tell the byte path the account's epoch moved (None: disabled or deleted), at once."""
+    _forget_kept()
     cache = _cache()
     if cache is not None:
         cache.set(_epoch_key(user_id), -1 if epoch is None else epoch, ex=EPOCH_SECONDS)

@@ -63,10 +63,11 @@ NAMES: dict[str, Name] = {
 
 PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 # Files an accepted upload may add under the test's folder: its stored original, and
-# the database, job queue and session files of the embedded mode.
+# the database, job queue and session files of the embedded mode, and the counters
+# that tell its processes to drop what they keep in memory (media_memo.py).
 EXPECTED_FILE = re.compile(
     r"data/(media/videos/[A-Za-z0-9_-]{22}/original\.mp4"
-    r"|sessions/[0-9a-f]+|[a-z_]+\.db(-wal|-shm|-journal)?)"
+    r"|sessions/[0-9a-f]+|[a-z_]+\.db(-wal|-shm|-journal)?|(media-facts|sessions)\.generation)"
 )
 
 

@@ -68,6 +68,8 @@ class Settings:
     session_idle_minutes: int = 120
     session_store_limit: int = 20_000
     rate_limits: bool = True
+    # Allowed byte requests answered before Flask (services/stream/fast_path.py).
+    media_fast_path: bool = True
     limit_signin_ip: str = "30/minute;300/hour"
     limit_signin_user: str = "10/minute;50/hour"
     limit_signup_ip: str = "10/hour"
@@ -157,6 +159,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         session_idle_minutes=read_int(env, "VIDSTREAM_SESSION_IDLE_MINUTES", 120, minimum=5),
         session_store_limit=read_int(env, "VIDSTREAM_SESSION_STORE_LIMIT", 20_000, minimum=100),
         rate_limits=read_choice(env, "VIDSTREAM_RATE_LIMITS", "on", ("on", "off")) == "on",
+        media_fast_path=read_choice(env, "VIDSTREAM_MEDIA_FAST_PATH", "on", ("on", "off")) == "on",
         redis_prefix=env.get("VIDSTREAM_REDIS_PREFIX", "vidstream:").strip() or "vidstream:",
         trusted_proxy_networks=read_proxy_networks(env),
         upload_expiry_hours=read_int(env, "VIDSTREAM_UPLOAD_EXPIRY_HOURS", 24, minimum=1),

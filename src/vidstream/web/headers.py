@@ -57,6 +57,58 @@ def service_origins(settings: Settings) -> list[str]:
     return [settings.public_url, *(service_base(name) for name in SERVICES)]
 
 
+def fixed_origins(settings: Settings) -> list[str] | None:
+    """:func:`service_origins` when no request is needed to know them, else None.
+
+    They are fixed when every service is served here, has a configured URL, or a
+    public URL stands for it; only split ports on their default URLs depend on the
+    host a request names.
+    """
+    if not settings.public_url and any(
+        name not in settings.services and name not in settings.service_urls for name in SERVICES
+    ):
+        return None
+    return [
+        settings.public_url,
+        *(
+            settings.service_urls.get(
+                name, "" if name in settings.services else settings.public_url
+            )
+            for name in SERVICES
+        ),
+    ]
+
+
+def security_headers(
+    settings: Settings, path: str, origins: Iterable[str] | None, media_origin: str | None
+) -> dict[str, str]:
+    """The headers every answer to ``path`` carries; without ``origins``, no policy.
+
+    ``Referrer-Policy`` and ``X-Robots-Tag`` on a shared view are the ones that must
+    win over a view's own (see :data:`FORCED_ON_SHARED_VIEWS`).
+    """
+    kind = path_kind(path)
+    headers = {}
+    if origins is not None:
+        framers = settings.embed_origins if kind.frameable else ("'none'",)
+        headers["Content-Security-Policy"] = content_security_policy(origins, media_origin, framers)
+    headers["X-Content-Type-Options"] = "nosniff"
+    if is_shared_view(path):
+        # A share link's token is in the URL: it must not leave in a Referer header,
+        # and search engines must not keep it.
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["X-Robots-Tag"] = "noindex, nofollow"
+    else:
+        headers["Referrer-Policy"] = "same-origin"
+    if not kind.frameable:
+        headers["X-Frame-Options"] = "DENY"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    return headers
+
+
+FORCED_ON_SHARED_VIEWS = ("Referrer-Policy", "X-Robots-Tag")
+
+
 def init_security_headers(app: Flask, settings: Settings) -> None:
     """Add the headers after every response unless a view set its own."""
     media_origin = current.storage(app).download_origin()
@@ -64,21 +116,11 @@ def init_security_headers(app: Flask, settings: Settings) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
-        kind = path_kind(request.path)
-        framers = settings.embed_origins if kind.frameable else ("'none'",)
-        if "Content-Security-Policy" not in headers:
-            origins = service_origins(settings)
-            headers["Content-Security-Policy"] = content_security_policy(
-                origins, media_origin, framers
-            )
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        if is_shared_view(request.path):
-            # A share link's token is in the URL: it must not leave in a Referer header,
-            # and search engines must not keep it.
-            headers["Referrer-Policy"] = "no-referrer"
-            headers["X-Robots-Tag"] = "noindex, nofollow"
-        headers.setdefault("Referrer-Policy", "same-origin")
-        if not kind.frameable:
-            headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        origins = None if "Content-Security-Policy" in headers else service_origins(settings)
+        shared = is_shared_view(request.path)
+        for name, value in security_headers(settings, request.path, origins, media_origin).items():
+            if shared and name in FORCED_ON_SHARED_VIEWS:
+                headers[name] = value
+            else:
+                headers.setdefault(name, value)
         return response

@@ -15,7 +15,10 @@ is accepted for :data:`RENEW_SECONDS` after it was made.
 
 from __future__ import annotations
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+import functools
+import time
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from vidstream import current
 
@@ -34,9 +37,26 @@ def make_grant(share_public_id: str) -> str:
 
 
 def grant_names(grant: str, share_public_id: str, *, max_age: int = GRANT_SECONDS) -> bool:
-    """Whether ``grant`` was made by us for ``share_public_id`` within ``max_age`` seconds."""
-    try:
-        named = _serializer().loads(grant, max_age=max_age)
-    except (BadSignature, SignatureExpired):
+    """Whether ``grant`` was made by us for ``share_public_id`` within ``max_age`` seconds.
+
+    A player sends the same grant with every segment, so each process remembers the
+    grants whose signature it has checked (what they name and when they were made);
+    their age is judged on every call.
+    """
+    checked = _signed(grant, current.settings().secret_key)
+    if checked is None:
         return False
-    return bool(named == share_public_id)
+    named, made = checked
+    age = int(time.time()) - made
+    return named == share_public_id and 0 <= age <= max_age
+
+
+@functools.lru_cache(maxsize=4096)
+def _signed(grant: str, secret_key: str) -> tuple[object, int] | None:
+    """What a grant with a good signature names and when it was made; None if forged."""
+    serializer = URLSafeTimedSerializer(secret_key, salt=_SALT)
+    try:
+        named, made = serializer.loads(grant, return_timestamp=True)
+    except BadSignature:
+        return None
+    return named, int(made.timestamp())

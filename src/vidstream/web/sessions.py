@@ -82,7 +82,10 @@ def init_sessions(app: Flask, settings: Settings) -> None:
         app.config.update(SESSION_TYPE="redis", SESSION_REDIS=connect_redis(settings.redis_url))
     else:
         store = SessionFiles(
-            settings.data_dir / "sessions", settings.session_store_limit, clock=lambda: now()
+            settings.data_dir / "sessions",
+            settings.session_store_limit,
+            clock=lambda: now(),
+            counter=settings.data_dir / "sessions.generation",
         )
         app.config.update(SESSION_TYPE="cachelib", SESSION_CACHELIB=store)
     server_session.init_app(app)

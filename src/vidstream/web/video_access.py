@@ -108,14 +108,19 @@ def allowed(action: Action, viewer: Viewer) -> bool:
     return rule is Rule.YES
 
 
-def viewer_of(info: MediaInfo, link: LinkInfo | None = None) -> Viewer | None:
+def viewer_of(
+    info: MediaInfo, link: LinkInfo | None = None, user_id: int | None = None
+) -> Viewer | None:
     """What kind of viewer the caller is for the video ``info``, or None (a stranger).
+
+    ``user_id`` is the signed-in caller (None: nobody is); :func:`video_access` passes
+    the request's, the media fast path (services/stream/fast_path.py) the one it read
+    from the session store itself.
 
     A disabled owner's videos are seen by nobody: their links, shares and public
     pages stop at once (the owner's standing is part of the video's cached facts,
     which disabling or enabling the account drops).
     """
-    user_id = current_user_id()
     if user_id is not None and user_id == info.owner_id:
         return Viewer(ViewerKind.OWNER, user_id)
     if info.owner_disabled:
@@ -149,7 +154,7 @@ def video_access(
     """
     refuse_invalid_token()
     info = media_info(public_id)
-    viewer = viewer_of(info, link) if info is not None else None
+    viewer = viewer_of(info, link, current_user_id()) if info is not None else None
     if info is None or viewer is None or not allowed(action, viewer):
         if link is not None:
             raise AppError(404, LINK_NOT_FOUND)
