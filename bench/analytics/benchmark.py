@@ -19,7 +19,7 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bench.analytics.load import BeaconCount, send_beacons, viewer_tokens
 from bench.analytics.query import measure_query
@@ -41,6 +41,7 @@ from bench.range.servers import start_embedded
 from vidstream import create_app
 from vidstream.config import load_settings
 from vidstream.extensions import db
+from vidstream.media_index import forget_media
 from vidstream.models import Video, Visibility
 
 TARGET_RATIO = 0.9
@@ -71,6 +72,9 @@ def _make_public(workdir: Path) -> None:
             update(Video).values(visibility=Visibility.PUBLIC, duration_seconds=3600.0)
         )
         db.session.commit()
+        # Written past the app, so the running server is told, as the app's own edits do.
+        for public_id in db.session.scalars(select(Video.public_id)):
+            forget_media(public_id)
         db.engine.dispose()
 
 

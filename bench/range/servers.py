@@ -145,7 +145,8 @@ def start_embedded(
         return [owner, shared]
     full_port = free_port()
     argv = [vidstream_command(), "serve", "--host", HOST, "--port", str(full_port)]
-    argv += ["--workers", str(workers), "--threads", str(threads)]
+    # No job worker of its own: the first server's already polls the queue.
+    argv += ["--workers", str(workers), "--threads", str(threads), "--no-worker"]
     full_env = {**env, "VIDSTREAM_MEDIA_FAST_PATH": "off"}
     launch(
         stack, "vidstream serve (full path)", argv, full_port, workdir / "full.log", env=full_env

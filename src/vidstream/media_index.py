@@ -104,7 +104,7 @@ def _memo() -> Memo | None:
     settings = current.settings()
     if settings.redis_url or not settings.database_url.startswith("sqlite"):
         return None
-    return memo_for(settings.data_dir)
+    return memo_for(settings.data_dir, settings.media_cache_seconds)
 
 
 def _forget_kept() -> None:

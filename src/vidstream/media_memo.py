@@ -12,6 +12,9 @@ Only with SQLite, which by construction is one machine's database: with MariaDB 
 no Redis, processes on other machines would never see the counter, so they keep
 nothing. A change is always committed before the counter moves, and a fact read while
 the counter moved is not kept, so no process keeps a fact older than the last bump.
+A change written to the database past the app (a manual SQL update) bumps nothing, so,
+as with Redis's entries, nothing is kept longer than ``max_age`` seconds either (the
+settings' ``media_cache_seconds``, an hour).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import mmap
 import os
 import struct
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -71,10 +75,11 @@ class SharedCounter:
 class Memo:
     """Facts this process read, good until the shared counter moves."""
 
-    def __init__(self, counter: SharedCounter) -> None:
+    def __init__(self, counter: SharedCounter, max_age: float = 3600.0) -> None:
         self.counter = counter
+        self.max_age = max_age
         self._seen = -1
-        self._entries: dict[Any, Any] = {}
+        self._entries: dict[Any, tuple[Any, float]] = {}
 
     def generation(self) -> int:
         """The counter now; when it moved, everything kept is forgotten first."""
@@ -87,7 +92,10 @@ class Memo:
     def get(self, key: Any) -> Any:
         """The fact kept under ``key`` (None: none kept, or the counter moved)."""
         self.generation()
-        return self._entries.get(key)
+        kept = self._entries.get(key)
+        if kept is None or time.monotonic() - kept[1] > self.max_age:
+            return None
+        return kept[0]
 
     def put(self, key: Any, value: Any, generation: int) -> None:
         """Keep ``value``, read from the database after the counter was ``generation``.
@@ -98,7 +106,7 @@ class Memo:
             return
         if len(self._entries) >= LIMIT:
             self._entries = {}
-        self._entries[key] = value
+        self._entries[key] = (value, time.monotonic())
 
     def forget_all(self) -> None:
         """Tell every process on the machine (this one too) to forget what it kept."""
@@ -109,13 +117,13 @@ _MEMOS: dict[Path, Memo] = {}
 _CREATING = threading.Lock()
 
 
-def memo_for(data_dir: Path) -> Memo:
+def memo_for(data_dir: Path, max_age: float) -> Memo:
     """The memo of the data directory ``data_dir`` (one counter file per data directory)."""
     memo = _MEMOS.get(data_dir)
     if memo is None:
         with _CREATING:
             memo = _MEMOS.get(data_dir)
             if memo is None:
-                memo = Memo(SharedCounter(data_dir / "media-facts.generation"))
+                memo = Memo(SharedCounter(data_dir / "media-facts.generation"), max_age)
                 _MEMOS[data_dir] = memo
     return memo

@@ -29,6 +29,7 @@ class LocalStorage:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        self._prefix = f"{self.root}{os.sep}"
 
     def path(self, key: str) -> Path:
         """Filesystem path of ``key``; used by the byte-serving fast path."""
@@ -53,16 +54,16 @@ class LocalStorage:
         return target.stat().st_size
 
     def open(self, key: str) -> BinaryIO:
-        """Open the file for reading."""
+        """Open the file for reading (a string path: the byte path opens one per request)."""
         try:
-            return open(self.path(key), "rb", buffering=0)
+            return open(self._prefix + check_key(key), "rb", buffering=0)
         except FileNotFoundError:
             raise ObjectNotFound(key) from None
 
     def size(self, key: str) -> int:
         """Size of the stored file."""
         try:
-            return self.path(key).stat().st_size
+            return os.stat(self._prefix + check_key(key)).st_size
         except FileNotFoundError:
             raise ObjectNotFound(key) from None
 

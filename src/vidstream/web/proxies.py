@@ -11,6 +11,7 @@ X-Forwarded-For that is not itself a trusted proxy.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,12 @@ def _within(text: str, networks: Iterable[Network]) -> bool:
     return address is not None and any(address in network for network in networks)
 
 
+@functools.lru_cache(maxsize=1024)
+def _peer_is_trusted(peer: str, networks: tuple[Network, ...]) -> bool:
+    """:func:`_within` for the connecting peer, remembered: every request asks it."""
+    return _within(peer, networks)
+
+
 def forwarded_client(peer: str, forwarded_for: str, networks: tuple[Network, ...]) -> str:
     """The client's address: ``peer`` unless it is a trusted proxy, else the nearest
     X-Forwarded-For entry that is not one (the farthest entry if all of them are)."""
@@ -68,7 +75,7 @@ class TrustedProxies:
         """Pass the request on as the client's nearest trusted proxy saw it."""
         peer = environ.get("REMOTE_ADDR", "")
         environ[PEER_KEY] = peer
-        if not _within(peer, self.networks):
+        if not _peer_is_trusted(peer, self.networks):
             return self.app(environ, start_response)
         forwarded_for = environ.get("HTTP_X_FORWARDED_FOR", "")
         environ["REMOTE_ADDR"] = forwarded_client(peer, forwarded_for, self.networks)

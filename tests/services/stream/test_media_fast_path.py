@@ -272,6 +272,15 @@ def test_a_bump_in_another_process_is_seen_at_once(tmp_path: Path) -> None:
     assert memo.get("video") is None
 
 
+def test_nothing_is_kept_past_its_age(tmp_path: Path) -> None:
+    """A change made past the app bumps nothing: what was kept still ends, as in Redis."""
+    memo = Memo(SharedCounter(tmp_path / "counter"), max_age=0.2)
+    memo.put("video", "facts", memo.generation())
+    assert memo.get("video") == "facts"
+    time.sleep(0.3)
+    assert memo.get("video") is None
+
+
 def test_the_memo_is_used_only_with_sqlite_and_no_redis(app: Flask) -> None:
     from vidstream.media_index import _memo
 

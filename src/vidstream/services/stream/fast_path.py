@@ -259,16 +259,21 @@ class MediaFastPath:
     def _body(self, environ: dict[str, Any], key: str, start: int, stop: int) -> Iterable[bytes]:
         """The bytes: none for HEAD or X-Accel-Redirect, else the window for ``sendfile()``."""
         if self.settings.accel_redirect:
-            metrics().bytes_served.labels("gateway").inc(stop - start)
+            _bytes_served("gateway").inc(stop - start)
             return []
         if environ["REQUEST_METHOD"] == "HEAD":
             return []
         fh = current.storage().open(key)
         fh.seek(start)
-        metrics().bytes_served.labels("app").inc(stop - start)
+        _bytes_served("app").inc(stop - start)
         wrap = environ.get("wsgi.file_wrapper", FileWrapper)
         body: Iterable[bytes] = wrap(FileWindow(fh, stop - start), CHUNK)
         return body
+
+
+@functools.lru_cache(maxsize=2)
+def _bytes_served(means: str) -> Any:
+    return metrics().bytes_served.labels(means)
 
 
 class _CookieOnly:
@@ -279,6 +284,14 @@ class _CookieOnly:
 
 
 def _count(environ: dict[str, Any], route: str, status: str, started: float) -> None:
+    """The request metrics Flask's hooks record (ops/health.py), by the same labels."""
+    counter, histogram = _series(environ["REQUEST_METHOD"], route, status[:3])
+    counter.inc()
+    histogram.observe(time.perf_counter() - started)
+
+
+@functools.lru_cache(maxsize=64)
+def _series(method: str, route: str, status: str) -> tuple[Any, Any]:
+    """The labelled request counter and latency histogram (looked up once each)."""
     m = metrics()
-    m.requests.labels(environ["REQUEST_METHOD"], route, status[:3]).inc()
-    m.latency.labels(route).observe(time.perf_counter() - started)
+    return m.requests.labels(method, route, status), m.latency.labels(route)
