@@ -50,7 +50,9 @@ TARGET_RATIO = 0.9
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The benchmark's options."""
     parser.add_argument("--seconds", type=int, default=10, help="each measured run (10)")
-    parser.add_argument("--connections", type=int, default=8, help="wrk connections (8)")
+    parser.add_argument(
+        "--connections", type=int, default=16, help="wrk connections, as the range benchmark (16)"
+    )
     parser.add_argument("--beacon-threads", type=int, default=4, help="beacon clients (4)")
     parser.add_argument("--viewers", type=int, default=300, help="viewer tokens (300)")
     parser.add_argument("--rounds", type=int, default=3, help="paced rounds (3)")
@@ -63,6 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ranges", type=int, default=1_000_000, help="raw ranges (1e6)")
     parser.add_argument("--repeats", type=int, default=30, help="stats queries timed (30)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument(
+        "--threads", type=int, default=16, help="gunicorn threads, vidstream serve's default (16)"
+    )
 
 
 def _make_public(workdir: Path) -> None:
@@ -120,7 +125,9 @@ def measure(args: argparse.Namespace, wrk: str) -> dict[str, Any]:
         source = workdir / "source.mp4"
         write_random_file(source, 64, seed=1)
         # The owner's URL.
-        target = start_embedded(stack, workdir, source, args.workers, 4, full_path=False)[0]
+        target = start_embedded(
+            stack, workdir, source, args.workers, args.threads, full_path=False
+        )[0]
         _make_public(workdir)
         base = target.url.split("/media/")[0]
         public_id = target.url.split("/media/")[1].split("/")[0]

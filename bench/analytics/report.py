@@ -21,6 +21,7 @@ def render_section(args: argparse.Namespace, r: dict[str, Any], raw: Path, targe
         beacon_threads=args.beacon_threads,
         viewers=args.viewers,
         workers=args.workers,
+        threads=args.threads,
         alone=f"{r['ranges_alone']['requests_per_s']:,.0f}",
         together=f"{r['ranges_with_beacons']['requests_per_s']:,.0f}",
         ratio=f"{r['ratio']:.2f}",

@@ -18,10 +18,10 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from vidstream import current
@@ -145,6 +145,14 @@ def viewer_hash(viewer: str, day: date) -> str | None:
     return hmac.new(salt.encode(), viewer.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+# Built once, run on the connection: every beacon without Redis asks it.
+_REPORTED = select(func.coalesce(func.sum(WatchRange.end_ms - WatchRange.start_ms), 0)).where(
+    WatchRange.viewer == bindparam("viewer"), WatchRange.received_at >= bindparam("since")
+)
+# The table's own insert (a Core statement): a beacon's rows need no ORM objects.
+_STORE = insert(cast(Table, WatchRange.__table__))
+
+
 def _within_cap(viewer: str, watched_ms: int) -> bool:
     """Charge ``watched_ms`` to the viewer's minute; False (charging nothing) past the cap."""
     cap_ms = current.settings().analytics_seconds_per_minute * 1000
@@ -159,10 +167,8 @@ def _within_cap(viewer: str, watched_ms: int) -> bool:
             return False
         return True
     since = utcnow() - timedelta(seconds=CAP_WINDOW_SECONDS)
-    reported = db.session.scalar(
-        select(func.coalesce(func.sum(WatchRange.end_ms - WatchRange.start_ms), 0)).where(
-            WatchRange.viewer == viewer, WatchRange.received_at >= since
-        )
+    reported = (
+        db.session.connection().execute(_REPORTED, {"viewer": viewer, "since": since}).scalar()
     )
     return int(reported or 0) + watched_ms <= cap_ms
 
@@ -190,5 +196,5 @@ def record(token: BeaconToken, video_id: int, share_id: int | None, ranges: list
         }
         for start, end in ranges
     ]
-    db.session.execute(insert(WatchRange), rows)
+    db.session.connection().execute(_STORE, rows)
     db.session.commit()
