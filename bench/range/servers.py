@@ -110,6 +110,7 @@ def start_embedded(
     threads: int,
     *,
     full_path: bool = True,
+    extra_env: dict[str, str] | None = None,
 ) -> list[Target]:
     """Prepare a data dir and serve it with every service; sign in to it.
 
@@ -120,7 +121,7 @@ def start_embedded(
     path, the reference the fast path is measured against in the same run (left out
     without ``full_path``).
     """
-    env = embedded_env(workdir / "data")
+    env = embedded_env(workdir / "data") | (extra_env or {})
     vidstream_cli(env, "db", "upgrade")
     vidstream_cli({**env, "VIDSTREAM_NEW_PASSWORD": PASSWORD}, "users", "create", USERNAME)
     public_id = register_file(create_app(load_settings(env)), USERNAME, source)
