@@ -30,6 +30,7 @@ from vidstream import current
 from vidstream.extensions import db
 from vidstream.media_memo import Memo, SharedCounter
 from vidstream.models import Role, User
+from vidstream.services.stream import fast_path as fast_path_module
 from vidstream.services.stream.fast_path import MediaFastPath
 from vidstream.web.link_grants import GRANT_SECONDS
 
@@ -165,6 +166,20 @@ def test_what_it_leaves_to_flask(app: Flask, video: str, auth: AuthActions) -> N
     finally:
         layer.inner = inner
     assert len(passed) == 6
+
+
+def test_a_failing_store_is_left_to_flask(
+    app: Flask, video: str, auth: AuthActions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error while checking is never the fast path's answer: Flask runs the request."""
+    from sqlalchemy.exc import OperationalError
+
+    def failing(public_id: str) -> None:
+        raise OperationalError("SELECT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(fast_path_module, "media_info", failing)
+    answer = auth.client.get(f"/media/{video}/original.mp4", headers={"Range": "bytes=0-9"})
+    assert answer.status_code == 206  # the full path, whose own lookup works here
 
 
 def test_sign_out_everywhere_stops_it_at_once(app: Flask, video: str, auth: AuthActions) -> None:

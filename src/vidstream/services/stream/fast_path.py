@@ -17,7 +17,8 @@ same facts and the same rules, that the full path would send the bytes:
 - the file is sent as :func:`~.delivery.deliver` sends it (its own Range answer, or
   X-Accel-Redirect behind the gateway), with the same headers.
 
-Anything else goes to Flask unchanged: a refusal of any kind, a conditional request,
+Anything else goes to Flask unchanged: a refusal of any kind, an error of a store or
+the database while checking (Flask answers it with its 503), a conditional request,
 a Range that is not one plain ``bytes=`` range inside the file, a Bearer token, a
 session that must set up a second factor, a store that does not answer, and every
 deployment where the answer is a link (S3, the gateway's signed links) or where the
@@ -28,6 +29,7 @@ still written in one place, and this layer only ever saves time on a yes.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -51,6 +53,8 @@ from vidstream.web.link_grants import grant_names
 from vidstream.web.permissions import SETUP_SECOND_FACTOR
 from vidstream.web.sessions import StandInSession, session_expired
 from vidstream.web.video_access import Action, allowed, viewer_of
+
+log = logging.getLogger(__name__)
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -128,7 +132,13 @@ class MediaFastPath:
         started = time.perf_counter()
         with self.app.app_context():
             parts = match.groupdict()
-            found = self._allowed_file(environ, parts)
+            try:
+                found = self._allowed_file(environ, parts)
+            except Exception:
+                # A store or database that fails: Flask meets the same error and answers
+                # it as it does every other (a 503), never this layer.
+                log.debug("media fast path passed on after an error", exc_info=True)
+                return None
             if found is None:
                 return None
             info, key, size, etag = found
@@ -137,8 +147,8 @@ class MediaFastPath:
                 return None
             try:
                 body = self._body(environ, key, start, stop)
-            except ObjectNotFound:
-                return None  # removed since its facts were read: the full path's 404
+            except (ObjectNotFound, OSError):
+                return None  # removed since its facts were read, or unreadable: Flask's answer
             shared = "grant" in parts
             headers.extend(self.headers[shared])
             start_response(status, headers)
