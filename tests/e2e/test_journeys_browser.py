@@ -132,11 +132,17 @@ def test_from_sign_up_to_sign_out(
 
 
 def open_menu_item(page: Any, button: str, menu: str, text: str) -> Any:
-    """The item ``text`` of a player menu, opened by its button (clicked again if the
-    first click only woke the controls up: they hide while the pointer rests)."""
+    """The item ``text`` of a player menu, opened by its button.
+
+    The pointer rests on the button first (the controls hide while it rests elsewhere),
+    and the button is clicked only while the menu is closed: a second click on a menu
+    that is still opening would close it again.
+    """
     item = page.locator(f"{menu} media-chrome-menu-item", has_text=text)
     for _ in range(3):
-        page.locator(button).click()
+        page.locator(button).hover()
+        if not page.locator(menu).is_visible():
+            page.locator(button).click()
         try:
             item.wait_for(state="visible", timeout=10_000)
             return item
