@@ -107,6 +107,16 @@ def _memo() -> Memo | None:
     return memo_for(settings.data_dir, settings.media_cache_seconds)
 
 
+def _kept(key: tuple[str, object]) -> tuple[Memo | None, Any, int]:
+    """This process's memo (None: not kept here), what it holds under ``key``, and the
+    counter to :meth:`~vidstream.media_memo.Memo.put` a fresh read under."""
+    memo = _memo()
+    if memo is None:
+        return None, None, 0
+    value, generation = memo.read(key)
+    return memo, value, generation
+
+
 def _forget_kept() -> None:
     memo = _memo()
     if memo is not None:
@@ -206,9 +216,8 @@ def media_info(public_id: str) -> MediaInfo | None:
             fields = json.loads(raw)
             fields["recipient_ids"] = tuple(fields.get("recipient_ids", ()))
             return MediaInfo(**fields)
-    memo = _memo()
-    generation = memo.generation() if memo is not None else 0
-    if memo is not None and (kept := memo.get(("media", public_id))) is not None:
+    memo, kept, generation = _kept(("media", public_id))
+    if kept is not None:
         return kept  # type: ignore[no-any-return]
     row = db.session.connection().execute(_MEDIA_QUERY, {"public_id": public_id}).first()
     if row is None:
@@ -271,9 +280,8 @@ def link_info(token: str) -> LinkInfo | None:
         raw = cache.get(_link_key(digest))
         if raw is not None:
             return LinkInfo(**json.loads(raw))
-    memo = _memo()
-    generation = memo.generation() if memo is not None else 0
-    if memo is not None and (kept := memo.get(("link", digest))) is not None:
+    memo, kept, generation = _kept(("link", digest))
+    if kept is not None:
         return kept  # type: ignore[no-any-return]
     row = db.session.execute(
         select(Share, Video.public_id)
@@ -330,9 +338,8 @@ def user_epoch(user_id: int) -> int | None:
         if raw is not None:
             value = int(raw)
             return None if value < 0 else value
-    memo = _memo()
-    generation = memo.generation() if memo is not None else 0
-    if memo is not None and (kept := memo.get(("epoch", user_id))) is not None:
+    memo, kept, generation = _kept(("epoch", user_id))
+    if kept is not None:
         return None if kept < 0 else int(kept)
     row = db.session.connection().execute(_EPOCH_QUERY, {"user_id": user_id}).first()
     epoch = -1 if row is None or row.disabled_at is not None else int(row.session_epoch)

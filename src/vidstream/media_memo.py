@@ -91,11 +91,16 @@ class Memo:
 
     def get(self, key: Any) -> Any:
         """The fact kept under ``key`` (None: none kept, or the counter moved)."""
-        self.generation()
+        return self.read(key)[0]
+
+    def read(self, key: Any) -> tuple[Any, int]:
+        """The fact kept under ``key`` (or None) and the counter it was looked up at,
+        which :meth:`put` needs for a fact read from the database instead."""
+        generation = self.generation()
         kept = self._entries.get(key)
         if kept is None or time.monotonic() - kept[1] > self.max_age:
-            return None
-        return kept[0]
+            return None, generation
+        return kept[0], generation
 
     def put(self, key: Any, value: Any, generation: int) -> None:
         """Keep ``value``, read from the database after the counter was ``generation``.

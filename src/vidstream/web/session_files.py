@@ -58,8 +58,7 @@ class SessionFiles(FileSystemCache):
         memo = self._memo
         if memo is None:
             return super().get(key)
-        generation = memo.generation()
-        kept = memo.get(key)
+        kept, generation = memo.read(key)
         if kept is None:
             kept = self._read(key)
             if kept is None:
